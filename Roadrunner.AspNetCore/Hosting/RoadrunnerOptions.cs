@@ -1,0 +1,28 @@
+namespace Roadrunner.AspNetCore;
+
+/// <summary>
+/// Library-wide options, bound from the <c>Roadrunner</c> configuration section.
+/// </summary>
+public sealed class RoadrunnerOptions
+{
+    /// <summary>
+    /// Listeners started with the application, keyed by name (configuration <c>Roadrunner:Listeners:{name}</c>).
+    /// Names are case-insensitive.
+    /// </summary>
+    public IDictionary<string, ListenerOptions> Listeners { get; } = new Dictionary<string, ListenerOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// How much of <c>HostOptions.ShutdownTimeout</c> is kept back when the host stops: listeners drain with a
+    /// deadline of <c>ShutdownTimeout - ShutdownDrainMargin</c>, leaving Kestrel and other services the margin to
+    /// finish. Defaults to 2 seconds; the drain timeout is never below zero.
+    /// </summary>
+    public TimeSpan ShutdownDrainMargin { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Bind the addresses of the <c>urls</c>, <c>http_ports</c> and <c>https_ports</c> settings
+    /// (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, ...) as ordinary Kestrel endpoints. Kestrel ignores those
+    /// settings as soon as any endpoint is declared in code, which Roadrunner's placeholder endpoints are, so
+    /// the library binds them itself. Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool BindServerUrls { get; set; } = true;
+}

@@ -1,0 +1,54 @@
+namespace Roadrunner.AspNetCore;
+
+/// <summary>
+/// Starts, inspects, drains and stops named HTTP listeners while the application runs. Registered as a
+/// singleton by <c>AddRoadrunner</c>. All members are thread-safe.
+/// </summary>
+public interface IListenerManager
+{
+    /// <summary>Names of the registered listeners (accepting or draining), most recently started first.</summary>
+    IReadOnlyList<string> Names { get; }
+
+    /// <summary>Snapshots of all registered listeners, most recently started first.</summary>
+    IReadOnlyList<ListenerInfo> GetListeners();
+
+    /// <summary>A snapshot of the named listener, or <see langword="null"/> when no such listener is registered.</summary>
+    ListenerInfo? GetListener(string name);
+
+    /// <summary>
+    /// Binds a new listener and starts accepting on it. When the returned task completes the socket is
+    /// bound and accepting, and the result carries the real bound endpoint.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, too long or contains characters other than <c>[A-Za-z0-9._-]</c>.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid, or the certificate cannot be loaded.</exception>
+    /// <exception cref="DuplicateListenerException">A listener with this name exists.</exception>
+    /// <exception cref="ListenerBindException">The address cannot be bound (in use, not local, not permitted).</exception>
+    /// <remarks>A failed start leaves nothing behind: the name is free and no socket stays open.</remarks>
+    Task<ListenerInfo> StartAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Closes the listen socket at once and forgets the name; the port and the name can be reused as soon
+    /// as this returns. Open connections are not waited on (use <see cref="DrainAsync"/> for that); they
+    /// stay tracked and counted until they close.
+    /// </summary>
+    /// <returns><see langword="true"/> if the listener existed; <see langword="false"/> for an unknown name.</returns>
+    Task<bool> StopAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drains the listener: stops accepting, tells every connection and request of it (drain signal with the
+    /// deadline), asks every connection to close gracefully, waits until the last one has closed or the
+    /// deadline passes, aborts what is left, and removes the listener. A second call while a drain runs joins it.
+    /// </summary>
+    /// <param name="name">The listener.</param>
+    /// <param name="timeout">Grace period; <see cref="TimeSpan.Zero"/> aborts open connections at once.</param>
+    /// <param name="cancellationToken">Stops waiting for the result; the drain itself runs on to its deadline.</param>
+    /// <returns>The drain's result, or <see langword="null"/> when no listener has that name.</returns>
+    Task<DrainResult?> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Soft drain: sends the drain signal with <paramref name="deadline"/> to the requests in flight on the
+    /// listener, which keeps accepting; nothing is closed or waited on. Requests that start later get a fresh signal.
+    /// </summary>
+    /// <returns><see langword="true"/> if the listener exists; <see langword="false"/> otherwise.</returns>
+    Task<bool> NotifyDrainAsync(string name, DateTimeOffset deadline, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,16 @@
+namespace Roadrunner.AspNetCore;
+
+/// <summary>The life-cycle state of a listener.</summary>
+public enum ListenerStatus
+{
+    /// <summary>The listen socket is bound and new connections are accepted.</summary>
+    Accepting = 0,
+
+    /// <summary>
+    /// The listen socket is closed; open connections have been told to finish and are being waited on.
+    /// </summary>
+    Draining = 1,
+
+    /// <summary>The listener has been stopped or has finished draining and is no longer registered.</summary>
+    Stopped = 2,
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+
+namespace Roadrunner.AspNetCore.Transport;
+
+/// <summary>
+/// The <see cref="IConnectionListener"/> Kestrel binds for one placeholder endpoint. Runtime listeners
+/// push the connections they accept from their own sockets into it; Kestrel's accept loop reads them.
+/// </summary>
+internal sealed class ConnectionMultiplexer : IConnectionListener
+{
+    private readonly Channel<ConnectionContext> _connections = Channel.CreateUnbounded<ConnectionContext>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+    public ConnectionMultiplexer(RoadrunnerEndPoint endPoint)
+    {
+        EndPoint = endPoint;
+    }
+
+    public EndPoint EndPoint { get; }
+
+    /// <summary>Raised for each connection that was queued but never handed to Kestrel (server stopped first).</summary>
+    public event Action<ConnectionContext>? Dropped;
+
+    /// <summary>Queues a connection for Kestrel; <see langword="false"/> once Kestrel has unbound.</summary>
+    public bool TryEnqueue(ConnectionContext connection) => _connections.Writer.TryWrite(connection);
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (await _connections.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)
+                && _connections.Reader.TryRead(out var connection))
+            {
+                return connection;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        // Kestrel ends its accept loop on null: the server is unbinding this endpoint.
+        return null;
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        _connections.Writer.TryComplete();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _connections.Writer.TryComplete();
+        while (_connections.Reader.TryRead(out var orphan))
+        {
+            Dropped?.Invoke(orphan);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
