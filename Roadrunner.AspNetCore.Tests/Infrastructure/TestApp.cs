@@ -16,15 +16,18 @@ namespace Roadrunner.AspNetCore.Tests.Infrastructure;
 /// <summary>A real Kestrel app with Roadrunner and a set of demo endpoints, on 127.0.0.1 with ephemeral ports.</summary>
 public sealed class TestApp : IAsyncDisposable
 {
-    private TestApp(WebApplication app)
+    private TestApp(WebApplication app, LogRecorder logs)
     {
         App = app;
+        Logs = logs;
         Manager = app.Services.GetRequiredService<IListenerManager>();
     }
 
     public WebApplication App { get; }
 
     public IListenerManager Manager { get; }
+
+    public LogRecorder Logs { get; }
 
     /// <summary>The ordinary Kestrel endpoint, when one was asked for.</summary>
     public Uri? PlainUrl { get; private set; }
@@ -47,7 +50,9 @@ public sealed class TestApp : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(configuration);
         }
 
+        var logs = new LogRecorder();
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.WebHost.UseRoadrunner();
@@ -65,7 +70,7 @@ public sealed class TestApp : IAsyncDisposable
         configureApp?.Invoke(app);
 
         await app.StartAsync().ConfigureAwait(false);
-        var testApp = new TestApp(app);
+        var testApp = new TestApp(app, logs);
         if (plainEndpoint)
         {
             testApp.PlainUrl = new Uri(app.Urls.Single(u => u.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
