@@ -177,6 +177,7 @@ public sealed class TestApp : IAsyncDisposable
                         var raw = await socket.WebSocket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false);
                         if (raw.MessageType == WebSocketMessageType.Close)
                         {
+                            await socket.WebSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).ConfigureAwait(false);
                             break;
                         }
 

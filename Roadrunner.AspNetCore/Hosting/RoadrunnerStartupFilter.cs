@@ -1,19 +1,36 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Hosting;
 
-/// <summary>Counts requests per listener at the very start of the pipeline (no allocation, one interlocked add).</summary>
+/// <summary>
+/// First middleware of the pipeline: counts requests per listener (no allocation, one interlocked add) and
+/// refuses HTTP/2 streams that start while their listener drains.
+/// </summary>
 internal sealed class RoadrunnerStartupFilter : IStartupFilter
 {
+    // RFC 9113 §8.7: REFUSED_STREAM tells the client the stream was not processed and is safe to retry.
+    private const int RefusedStream = 0x7;
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         app.Use(static (context, nextMiddleware) =>
         {
             if (context.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener)
             {
+                // Kestrel's first GOAWAY (last-stream-id 2^31-1) still admits streams the client sends after it;
+                // a draining listener must not start new work.
+                if (listener.Status == ListenerStatus.Draining
+                    && HttpProtocol.IsHttp2(context.Request.Protocol)
+                    && context.Features.Get<IHttpResetFeature>() is { } reset)
+                {
+                    reset.Reset(RefusedStream);
+                    return Task.CompletedTask;
+                }
+
                 listener.RecordRequest();
             }
 
