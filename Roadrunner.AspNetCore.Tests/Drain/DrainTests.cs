@@ -329,4 +329,25 @@ public sealed class DrainTests : IAsyncLifetime
         deadline.ShouldBeInRange(before.AddSeconds(5).AddMilliseconds(-50), before.AddSeconds(5).AddSeconds(1));
         result!.Outcome.ShouldBe(DrainOutcome.Drained);
     }
+
+    [Fact]
+    public async Task Stop_during_a_drain_forgets_the_name_at_once_and_the_drain_still_completes()
+    {
+        var name = Unique("stopdrain");
+        var url = await _app.StartListenerAsync(name);
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{url.Port}/ws"), CancellationToken.None);
+        var drain = _app.Manager.DrainAsync(name, TimeSpan.FromSeconds(5));
+        await _events.WaitForAsync<DrainStartedEvent>(RoadrunnerEvents.DrainStarted, e => e.ListenerName == name);
+
+        (await _app.Manager.StopAsync(name)).ShouldBeTrue();
+
+        _app.Manager.GetListener(name).ShouldBeNull();
+        await ws.ReceiveAsync(new byte[64], CancellationToken.None);
+        ws.CloseStatus.ShouldBe(WebSocketCloseStatus.EndpointUnavailable);
+        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        var result = await drain;
+        result!.Outcome.ShouldBe(DrainOutcome.Drained);
+        result.Acknowledgements.ShouldBe(1);
+    }
 }

@@ -189,7 +189,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             listener.OnConnectionClosed(connection);
         }
 
-        connection.Abort();
+        _ = RuntimeListener.DisposeQuietlyAsync(connection);
     }
 
     public async ValueTask DisposeAsync()

@@ -266,11 +266,14 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
     }
 
-    /// <summary>Stop without waiting: close the listen socket; open connections stay tracked until they close.</summary>
+    /// <summary>
+    /// Stop without waiting: close the listen socket; open connections stay tracked until they close. A drain
+    /// already running is left to finish (its port is already closed); the caller forgets the name either way.
+    /// </summary>
     public async Task StopAsync()
     {
         await StopAcceptingAsync().ConfigureAwait(false);
-        Volatile.Write(ref _state, (int)ListenerStatus.Stopped);
+        Interlocked.CompareExchange(ref _state, (int)ListenerStatus.Stopped, (int)ListenerStatus.Accepting);
         DisposeSocketWhenIdle();
     }
 
@@ -411,7 +414,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
     }
 
-    private static async Task DisposeQuietlyAsync(IAsyncDisposable disposable)
+    public static async Task DisposeQuietlyAsync(IAsyncDisposable disposable)
     {
         try
         {
