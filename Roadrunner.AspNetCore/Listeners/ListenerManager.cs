@@ -49,10 +49,14 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 
     public IReadOnlyList<ListenerInfo> GetListeners() => [.. Visible().Select(l => l.ToInfo())];
 
+    /// <summary>The registered (visible) listener of that name.</summary>
+    internal RuntimeListener? Find(string name) =>
+        _listeners.TryGetValue(name, out var listener) && listener.IsVisible ? listener : null;
+
     public ListenerInfo? GetListener(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _listeners.TryGetValue(name, out var listener) && listener.IsVisible ? listener.ToInfo() : null;
+        return Find(name)?.ToInfo();
     }
 
     public async Task<ListenerInfo> StartAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default)
