@@ -9,14 +9,23 @@ namespace Roadrunner.AspNetCore.Listeners;
 /// <summary>Builds a listener's TLS options from its certificate source, once, at start.</summary>
 internal static class CertificateLoader
 {
-    public static SslServerAuthenticationOptions? CreateTlsOptions(string name, ListenerOptions options)
+    /// <param name="name">The listener.</param>
+    /// <param name="options">Its options.</param>
+    /// <param name="ownedCertificate">A certificate loaded here (file or store), which the listener disposes when done.</param>
+    public static SslServerAuthenticationOptions? CreateTlsOptions(string name, ListenerOptions options, out X509Certificate2? ownedCertificate)
     {
+        ownedCertificate = null;
         if (!options.UseTls)
         {
             return null;
         }
 
         var certificate = Load(name, options);
+        if (!ReferenceEquals(certificate, options.Certificate))
+        {
+            ownedCertificate = certificate;
+        }
+
         return new SslServerAuthenticationOptions
         {
             ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null),

@@ -76,7 +76,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
         }
 
-        var tlsOptions = CertificateLoader.CreateTlsOptions(name, options);
+        var tlsOptions = CertificateLoader.CreateTlsOptions(name, options, out var ownedCertificate);
         var shape = tlsOptions is not null ? TransportShape.Tls
             : options.Protocols == ListenerProtocols.Http2 ? TransportShape.Http2
             : TransportShape.Http1;
@@ -86,6 +86,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             options,
             new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
             tlsOptions,
+            ownedCertificate,
             _transport.GetMultiplexer(shape),
             Interlocked.Increment(ref _sequence),
             _diagnostics,
@@ -95,6 +96,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         // Reserve the name first: of concurrent starts of one name exactly one gets past here.
         if (!_listeners.TryAdd(name, listener))
         {
+            await listener.DisposeUnboundAsync().ConfigureAwait(false);
             throw new DuplicateListenerException(name);
         }
 

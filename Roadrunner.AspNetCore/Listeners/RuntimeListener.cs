@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Roadrunner.AspNetCore.Diagnostics;
@@ -25,6 +26,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private readonly TimeProvider _timeProvider;
     private readonly Action<RuntimeListener> _onRemoved;
     private readonly Lock _drainLock = new();
+    private readonly X509Certificate2? _ownedCertificate;
 
     private IConnectionListener? _socket;
     private Task? _stopAccepting;
@@ -44,6 +46,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         ListenerOptions options,
         IPEndPoint requestedEndPoint,
         SslServerAuthenticationOptions? tlsOptions,
+        X509Certificate2? ownedCertificate,
         ConnectionMultiplexer multiplexer,
         long sequence,
         RoadrunnerDiagnostics diagnostics,
@@ -54,6 +57,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         Options = options;
         EndPoint = requestedEndPoint;
         TlsOptions = tlsOptions;
+        _ownedCertificate = ownedCertificate;
         Sequence = sequence;
         _multiplexer = multiplexer;
         _diagnostics = diagnostics;
@@ -277,8 +281,12 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         DisposeSocketWhenIdle();
     }
 
-    /// <summary>Disposes a listener whose bind failed.</summary>
-    public ValueTask DisposeUnboundAsync() => _socket?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>Disposes a listener that never started (bind failed, or the name was taken).</summary>
+    public ValueTask DisposeUnboundAsync()
+    {
+        _ownedCertificate?.Dispose();
+        return _socket?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 
     /// <summary>Soft drain: fire the current generation's signal; later requests get a fresh one.</summary>
     public void NotifyDrain(DateTimeOffset deadline)
@@ -410,6 +418,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             && _socket is { } socket
             && Interlocked.Exchange(ref _socketDisposed, 1) == 0)
         {
+            _ownedCertificate?.Dispose();
             _ = DisposeQuietlyAsync(socket);
         }
     }
