@@ -23,7 +23,7 @@ public sealed class ObservabilityTests
         await app.Manager.StopAsync("logged");
 
         var entries = app.Logs.Entries.Where(e => e.Category == "Roadrunner.AspNetCore").ToList();
-        entries.ShouldContain(e => e.EventId.Id == 1 && e.Level == LogLevel.Information && e.Message == $"Listener 'logged' started on {info.Url} (Http1).");
+        entries.ShouldContain(e => e.EventId.Id == 1 && e.Level == LogLevel.Information && e.Message == $"Listener 'logged' started on http://127.0.0.1:{info.EndPoint.Port} (Http1).");
         entries.ShouldContain(e => e.EventId.Id == 4 && e.Level == LogLevel.Debug && e.Message.StartsWith("Listener 'logged' rejected a connection", StringComparison.Ordinal));
         entries.ShouldContain(e => e.EventId.Id == 3 && e.Level == LogLevel.Warning && e.Message.Contains("'clash' could not bind", StringComparison.Ordinal));
         entries.ShouldContain(e => e.EventId.Id == 2 && e.EventId.Name == "ListenerStopped" && e.Message.StartsWith("Listener 'logged' stopped", StringComparison.Ordinal));

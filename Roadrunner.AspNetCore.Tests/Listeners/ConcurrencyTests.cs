@@ -47,4 +47,17 @@ public sealed class ConcurrencyTests
         using var client = Net.Client(app.Manager.GetListener("contested")!.Url);
         (await client.GetStringAsync("/")).ShouldBe("listener=contested");
     }
+
+    [Fact]
+    public async Task Ten_parallel_stops_of_one_name_have_exactly_one_true()
+    {
+        await using var app = await TestApp.StartAsync();
+        var info = await app.Manager.StartAsync("once", new ListenerOptions());
+
+        var stops = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => app.Manager.StopAsync("once"))));
+
+        stops.Count(s => s).ShouldBe(1);
+        (await Net.IsRefusedAsync(info.Url)).ShouldBeTrue();
+        app.Manager.Names.ShouldBeEmpty();
+    }
 }

@@ -165,4 +165,15 @@ public sealed class ListenerLifecycleTests
         using var runtime = Net.Client(url);
         (await runtime.GetStringAsync("/")).ShouldBe("listener=side");
     }
+
+    [Fact]
+    public async Task Server_addresses_show_the_placeholders_as_valid_urls()
+    {
+        await using var app = await TestApp.StartAsync(plainEndpoint: true);
+
+        app.App.Urls.ShouldContain("http://roadrunner-http1");
+        app.App.Urls.ShouldContain("http://roadrunner-h2c");
+        app.App.Urls.ShouldContain("https://roadrunner-tls");
+        app.App.Urls.ShouldAllBe(u => Uri.IsWellFormedUriString(u, UriKind.Absolute));
+    }
 }

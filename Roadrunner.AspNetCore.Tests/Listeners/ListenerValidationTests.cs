@@ -82,6 +82,8 @@ public sealed class ListenerValidationTests : IAsyncLifetime
     [InlineData("has space")]
     [InlineData("slash/name")]
     [InlineData("ünïcode")]
+    [InlineData("t1\n")]
+    [InlineData("\nt1")]
     public async Task Invalid_names_are_argument_errors(string name)
     {
         var error = await Should.ThrowAsync<ArgumentException>(() => _app.Manager.StartAsync(name, new ListenerOptions()));

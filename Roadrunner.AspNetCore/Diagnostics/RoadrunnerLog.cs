@@ -6,7 +6,7 @@ namespace Roadrunner.AspNetCore.Diagnostics;
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
-    public static partial void ListenerStarted(ILogger logger, string listenerName, Uri url, ListenerProtocols protocols);
+    public static partial void ListenerStarted(ILogger logger, string listenerName, string url, ListenerProtocols protocols);
 
     [LoggerMessage(2, LogLevel.Information, "Listener '{ListenerName}' stopped; {OpenConnections} connection(s) still open.", EventName = "ListenerStopped")]
     public static partial void ListenerStopped(ILogger logger, string listenerName, int openConnections);

@@ -115,7 +115,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         listener.StartAccepting();
         _diagnostics.Metrics.ListenerAdded(name);
         var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.Logger, name, info.Url, options.Protocols);
+        RoadrunnerLog.ListenerStarted(_diagnostics.Logger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStarted,
             info,
@@ -126,13 +126,22 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     public async Task<bool> StopAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!_listeners.TryGetValue(name, out var listener) || !listener.IsVisible)
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Find(name) is not { } listener || !listener.TryClaimStop())
         {
             return false;
         }
 
-        await listener.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        Remove(listener);
+        // Unbinding is quick and must not be left half done, so it does not observe the token.
+        try
+        {
+            await listener.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Remove(listener);
+        }
+
         return true;
     }
 

@@ -12,7 +12,7 @@ internal sealed partial class ListenerOptionsValidator : IValidateOptions<Listen
 {
     public const int MaxNameLength = 64;
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
     public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name);

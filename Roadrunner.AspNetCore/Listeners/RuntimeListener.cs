@@ -38,6 +38,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private int _active;
     private int _acknowledgements;
     private int _socketDisposed;
+    private int _stopClaimed;
     private long _requests;
     private long _rejected;
 
@@ -269,6 +270,9 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             }
         }
     }
+
+    /// <summary>Of concurrent stops of this listener exactly one gets <see langword="true"/>.</summary>
+    public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
     /// <summary>
     /// Stop without waiting: close the listen socket; open connections stay tracked until they close. A drain

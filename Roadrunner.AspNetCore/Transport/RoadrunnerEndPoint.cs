@@ -3,8 +3,9 @@ using System.Net;
 namespace Roadrunner.AspNetCore.Transport;
 
 /// <summary>
-/// The placeholder Kestrel endpoint of one <see cref="TransportShape"/>. Its string form shows up in
-/// <c>IServerAddressesFeature</c>, so it is a valid URI (WebApplicationFactory parses those).
+/// The placeholder Kestrel endpoint of one <see cref="TransportShape"/>. Kestrel shows it in
+/// <c>IServerAddressesFeature</c> as <c>{scheme}://{ToString()}</c>, which must parse as a URI
+/// (WebApplicationFactory parses those): <c>http://roadrunner-http1</c>.
 /// </summary>
 internal sealed class RoadrunnerEndPoint(TransportShape shape) : EndPoint
 {
@@ -12,8 +13,8 @@ internal sealed class RoadrunnerEndPoint(TransportShape shape) : EndPoint
 
     public override string ToString() => Shape switch
     {
-        TransportShape.Http1 => "http://roadrunner-http1",
-        TransportShape.Http2 => "http://roadrunner-h2c",
-        _ => "https://roadrunner-tls",
+        TransportShape.Http1 => "roadrunner-http1",
+        TransportShape.Http2 => "roadrunner-h2c",
+        _ => "roadrunner-tls",
     };
 }
