@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Roadrunner.AspNetCore.Tests.Example;
+
+/// <summary>Small HTTP and JSON helpers for talking to the example app.</summary>
+public static class ExampleHttp
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, string json, string contentType = "application/json") =>
+        client.PostAsync(new Uri(path, UriKind.Relative), new StringContent(json, Encoding.UTF8, contentType));
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with the status and a non-empty detail, and returns it.</summary>
+    public static async Task<JsonElement> ShouldBeProblemAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(status, text);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", text);
+        using var document = JsonDocument.Parse(text);
+        var problem = document.RootElement.Clone();
+        problem.GetProperty("status").GetInt32().ShouldBe((int)status);
+        problem.GetProperty("title").GetString().ShouldNotBeNullOrWhiteSpace();
+        problem.GetProperty("detail").GetString().ShouldNotBeNullOrWhiteSpace();
+        return problem;
+    }
+
+    public static string Detail(this JsonElement problem) => problem.GetProperty("detail").GetString()!;
+
+    /// <summary>Creates a listener through the admin API (201 expected) and returns its JSON object.</summary>
+    public static async Task<JsonElement> CreateListenerAsync(this HttpClient admin, string name, string? extraJson = null)
+    {
+        var body = extraJson is null ? $$"""{"name":"{{name}}"}""" : $$"""{"name":"{{name}}",{{extraJson}}}""";
+        using var response = await admin.PostJsonAsync("/admin/listeners", body);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    public static Uri UrlOf(JsonElement listener) =>
+        new($"{listener.GetProperty("scheme").GetString()}://{listener.GetProperty("address").GetString()}:{listener.GetProperty("port").GetInt32()}");
+
+    public static async Task<string[]> ListNamesAsync(this HttpClient admin)
+    {
+        using var response = await admin.GetAsync(new Uri("/admin/listeners", UriKind.Relative));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var list = await response.JsonAsync();
+        return [.. list.EnumerateArray().Select(l => l.GetProperty("name").GetString()!)];
+    }
+
+    public static MediaTypeHeaderValue? MediaType(this HttpResponseMessage response) => response.Content.Headers.ContentType;
+
+    /// <summary>Polls a condition that has no event to await, until it holds or the time is up.</summary>
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > within)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+}
