@@ -20,7 +20,13 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 {
     private const int Starting = -1;
 
-    private readonly ConcurrentDictionary<ConnectionContext, byte> _connections = new(ReferenceEqualityComparer.Instance);
+    // An abort costs tens of microseconds; below this many, spreading them over threads costs more than it saves.
+    private const int ParallelAbortThreshold = 256;
+
+    // The accept loop adds and every closing connection removes: more lock stripes than the default (one per
+    // core) keep the two from contending under connection churn.
+    private readonly ConcurrentDictionary<ConnectionContext, byte> _connections =
+        new(concurrencyLevel: Environment.ProcessorCount * 8, capacity: 31, ReferenceEqualityComparer.Instance);
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
@@ -367,11 +373,14 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             allClosed.TrySetResult();
         }
 
-        if (timeout > TimeSpan.Zero && !allClosed.Task.IsCompleted)
+        // Wait until the deadline fixed at the start, not for a fresh timeout: stopping the accept loop and
+        // signalling took some of it already.
+        var remaining = deadline - _timeProvider.GetUtcNow();
+        if (remaining > TimeSpan.Zero && !allClosed.Task.IsCompleted)
         {
             try
             {
-                await allClosed.Task.WaitAsync(timeout, _timeProvider).ConfigureAwait(false);
+                await allClosed.Task.WaitAsync(remaining, _timeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -380,20 +389,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
         // 6. At the deadline, abort what is left. Kestrel finishes those connections once their handlers
         //    observe RequestAborted; they stay tracked until then.
-        var aborted = 0;
-        if (!allClosed.Task.IsCompleted)
-        {
-            foreach (var (connection, _) in _connections)
-            {
-                connection.Abort(new ConnectionAbortedException($"Listener '{Name}' reached its drain deadline."));
-                aborted++;
-                RoadrunnerLog.ConnectionAbortedAtDeadline(_diagnostics.Logger, connection.ConnectionId, Name);
-                _diagnostics.Write(
-                    RoadrunnerEvents.ConnectionAborted,
-                    (Name, connection),
-                    static s => new ConnectionAbortedEvent(s.Name, s.connection.ConnectionId, s.connection.RemoteEndPoint));
-            }
-        }
+        var aborted = allClosed.Task.IsCompleted ? 0 : AbortAll();
 
         // 7. Forget the listener; its port was freed in step 1.
         Volatile.Write(ref _state, (int)ListenerStatus.Stopped);
@@ -412,6 +408,41 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         RoadrunnerLog.DrainCompleted(_diagnostics.Logger, Name, result.Outcome, (long)result.Elapsed.TotalMilliseconds, result.GracefulConnections, result.AbortedConnections, result.Acknowledgements);
         _diagnostics.Write(RoadrunnerEvents.DrainCompleted, result, static r => r);
         return result;
+    }
+
+    /// <summary>Aborts every tracked connection, spread over the cores: each abort is a socket shutdown and close.</summary>
+    private int AbortAll()
+    {
+        var survivors = _connections.Keys;
+        var reason = new ConnectionAbortedException($"Listener '{Name}' reached its drain deadline.");
+        if (survivors.Count < ParallelAbortThreshold)
+        {
+            foreach (var connection in survivors)
+            {
+                connection.Abort(reason);
+            }
+        }
+        else
+        {
+            Parallel.ForEach(survivors, connection => connection.Abort(reason));
+        }
+
+        var logger = _diagnostics.Logger;
+        var log = logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information);
+        foreach (var connection in survivors)
+        {
+            if (log)
+            {
+                RoadrunnerLog.ConnectionAbortedAtDeadline(logger, connection.ConnectionId, Name);
+            }
+
+            _diagnostics.Write(
+                RoadrunnerEvents.ConnectionAborted,
+                (Name, connection),
+                static s => new ConnectionAbortedEvent(s.Name, s.connection.ConnectionId, s.connection.RemoteEndPoint));
+        }
+
+        return survivors.Count;
     }
 
     /// <summary>The socket transport's listener owns the memory pool its connections use: dispose it only when they are gone.</summary>

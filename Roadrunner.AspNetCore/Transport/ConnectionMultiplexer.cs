@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 
@@ -26,14 +27,23 @@ internal sealed class ConnectionMultiplexer : IConnectionListener
     /// <summary>Queues a connection for Kestrel; <see langword="false"/> once Kestrel has unbound.</summary>
     public bool TryEnqueue(ConnectionContext connection) => _connections.Writer.TryWrite(connection);
 
-    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    public ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default) =>
+        _connections.Reader.TryRead(out var connection)
+            ? ValueTask.FromResult<ConnectionContext?>(connection)
+            : WaitAndAcceptAsync(cancellationToken);
+
+    // Kestrel's accept loop waits here whenever no connection is queued: pool the state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ConnectionContext?> WaitAndAcceptAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (await _connections.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)
-                && _connections.Reader.TryRead(out var connection))
+            while (await _connections.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return connection;
+                if (_connections.Reader.TryRead(out var connection))
+                {
+                    return connection;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
