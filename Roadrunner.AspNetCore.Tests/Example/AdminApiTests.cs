@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Roadrunner.AspNetCore.Tests.Infrastructure;
 
 namespace Roadrunner.AspNetCore.Tests.Example;
 
@@ -364,7 +365,7 @@ public sealed class AdminApiTests
         using var client = ExampleApp.Client(ExampleHttp.UrlOf(created));
 
         var longPoll = client.GetAsync(new Uri("/longpoll?ms=60000", UriKind.Relative));
-        (await ExampleHttp.EventuallyAsync(() => app.Manager.GetListener("soft")!.RequestsServed >= 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("soft")!.RequestsServed >= 1, TimeSpan.FromSeconds(10))).ShouldBeTrue();
 
         using (var response = await admin.PostJsonAsync("/admin/listeners/soft/notify-drain", """{"deadlineMs":5000}"""))
         {
@@ -472,7 +473,7 @@ public sealed class AdminApiTests
 
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         (await response.JsonAsync()).GetProperty("name").GetString().ShouldBe("admin");
-        (await ExampleHttp.EventuallyAsync(() => app.Manager.GetListener("admin") is null, TimeSpan.FromSeconds(4))).ShouldBeTrue("the drain of admin should end well before its 5 s deadline");
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("admin") is null, TimeSpan.FromSeconds(4))).ShouldBeTrue("the drain of admin should end well before its 5 s deadline");
         app.Manager.Names.ShouldBe(["public"]);
     }
 

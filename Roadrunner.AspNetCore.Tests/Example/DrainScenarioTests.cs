@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Roadrunner.AspNetCore.Tests.Infrastructure;
 
 namespace Roadrunner.AspNetCore.Tests.Example;
 
@@ -42,7 +43,7 @@ public sealed class DrainScenarioTests
         // A slow request, in flight when the drain starts (GET /, /ws, /sse and /slow: four requests seen).
         using var slowClient = ExampleApp.Client(url);
         var slow = slowClient.GetAsync(new Uri("/slow?ms=1000", UriKind.Relative), timeout.Token);
-        (await ExampleHttp.EventuallyAsync(() => app.Manager.GetListener("t1")!.RequestsServed >= 4, Patience)).ShouldBeTrue();
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("t1")!.RequestsServed >= 4, Patience)).ShouldBeTrue();
 
         var wsClose = ReceiveCloseAndAnswerAsync(ws, timeout.Token);
         var sseRest = sseReader.ReadToEndAsync(timeout.Token);
@@ -126,7 +127,7 @@ public sealed class DrainScenarioTests
         using var client = ExampleApp.Client(ExampleHttp.UrlOf(created));
 
         var longPoll = client.GetAsync(new Uri("/longpoll?ms=60000", UriKind.Relative));
-        (await ExampleHttp.EventuallyAsync(() => app.Manager.GetListener("lp")!.RequestsServed >= 1, Patience)).ShouldBeTrue();
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("lp")!.RequestsServed >= 1, Patience)).ShouldBeTrue();
 
         using var drain = await admin.PostJsonAsync("/admin/listeners/lp/drain", """{"timeoutMs":5000}""");
 
@@ -151,7 +152,7 @@ public sealed class DrainScenarioTests
         using var otherAdmin = app.Admin();
 
         var first = admin.PostJsonAsync("/admin/listeners/twice/drain", """{"timeoutMs":400}""");
-        (await ExampleHttp.EventuallyAsync(() => app.Manager.GetListener("twice")?.Status != ListenerStatus.Accepting, Patience)).ShouldBeTrue();
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("twice")?.Status != ListenerStatus.Accepting, Patience)).ShouldBeTrue();
         var second = otherAdmin.PostJsonAsync("/admin/listeners/twice/drain", """{"timeoutMs":60000}""");
 
         using var one = await first;

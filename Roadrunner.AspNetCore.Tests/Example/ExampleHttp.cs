@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -58,21 +57,4 @@ public static class ExampleHttp
     }
 
     public static MediaTypeHeaderValue? MediaType(this HttpResponseMessage response) => response.Content.Headers.ContentType;
-
-    /// <summary>Polls a condition that has no event to await, until it holds or the time is up.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan within)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > within)
-            {
-                return false;
-            }
-
-            await Task.Delay(10);
-        }
-
-        return true;
-    }
 }
