@@ -57,8 +57,5 @@ public sealed class ListenerOptions
     /// </summary>
     public int? MaxConnections { get; set; }
 
-    internal bool HasCertificateSource =>
-        Certificate is not null || !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificateSubject);
-
     internal ListenerOptions Clone() => (ListenerOptions)MemberwiseClone();
 }
