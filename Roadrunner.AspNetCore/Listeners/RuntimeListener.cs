@@ -374,8 +374,8 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
 
         // Wait until the deadline fixed at the start, not for a fresh timeout: stopping the accept loop and
-        // signalling took some of it already.
-        var remaining = deadline - _timeProvider.GetUtcNow();
+        // signalling took some of it already. Monotonic time, rounded up: timers truncate to whole milliseconds.
+        var remaining = TimeSpan.FromMilliseconds(Math.Ceiling((timeout - _timeProvider.GetElapsedTime(startTimestamp)).TotalMilliseconds));
         if (remaining > TimeSpan.Zero && !allClosed.Task.IsCompleted)
         {
             try
