@@ -7,8 +7,10 @@ using Roadrunner.AspNetCore.Listeners;
 namespace Roadrunner.AspNetCore.Hosting;
 
 /// <summary>
-/// First middleware of the pipeline: counts requests per listener (no allocation, one interlocked add) and
-/// refuses HTTP/2 streams that start while their listener drains.
+/// First middleware of the pipeline, for requests on Roadrunner listeners: refuses HTTP/2 streams that start while
+/// their listener drains, counts the request (one interlocked add) and gives it the listener's current drain signal.
+/// Taking the signal here, where the request is counted, means a soft drain reaches every request the listener has
+/// received, however far it has got through the pipeline. Allocates nothing per request.
 /// </summary>
 internal sealed class RoadrunnerStartupFilter : IStartupFilter
 {
@@ -32,6 +34,7 @@ internal sealed class RoadrunnerStartupFilter : IStartupFilter
                 }
 
                 listener.RecordRequest();
+                context.Features.Set<IRoadrunnerDrainFeature>(listener.CurrentSignal);
             }
 
             return nextMiddleware(context);
