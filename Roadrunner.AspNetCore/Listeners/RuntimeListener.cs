@@ -374,13 +374,19 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
 
         // Wait until the deadline fixed at the start, not for a fresh timeout: stopping the accept loop and
-        // signalling took some of it already. Monotonic time, rounded up: timers truncate to whole milliseconds.
-        var remaining = TimeSpan.FromMilliseconds(Math.Ceiling((timeout - _timeProvider.GetElapsedTime(startTimestamp)).TotalMilliseconds));
-        if (remaining > TimeSpan.Zero && !allClosed.Task.IsCompleted)
+        // signalling took some of it already. Timers count whole milliseconds on a coarse clock and can fire a
+        // little early, so check the monotonic clock and wait out any remainder.
+        while (!allClosed.Task.IsCompleted)
         {
+            var remaining = timeout - _timeProvider.GetElapsedTime(startTimestamp);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
             try
             {
-                await allClosed.Task.WaitAsync(remaining, _timeProvider).ConfigureAwait(false);
+                await allClosed.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), _timeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
