@@ -11,25 +11,22 @@ namespace Roadrunner.Bench.Load;
 public sealed class IdleConnectionSet : IDisposable
 {
     private readonly Socket[] _sockets;
-    private readonly long[] _closedAt;
-    private Task[]? _watchers;
-    private int _open;
+    private readonly CloseWatch _closes;
 
     private IdleConnectionSet(Socket[] sockets)
     {
         _sockets = sockets;
-        _closedAt = new long[sockets.Length];
-        _open = sockets.Length;
+        _closes = new CloseWatch(sockets.Length);
     }
 
     /// <summary>Connections in the set.</summary>
     public int Count => _sockets.Length;
 
     /// <summary>Connections the server has not closed yet (meaningful once watching).</summary>
-    public int OpenCount => Volatile.Read(ref _open);
+    public int OpenCount => _closes.OpenCount;
 
     /// <summary>The latest close time seen (a <see cref="Stopwatch"/> timestamp), or 0.</summary>
-    public long LastClosedAt => _closedAt.Max();
+    public long LastClosedAt => _closes.LastClosedAt;
 
     /// <summary>Opens <paramref name="count"/> connections to <paramref name="url"/>, <paramref name="parallelism"/> connects at a time.</summary>
     public static async Task<IdleConnectionSet> OpenAsync(
@@ -100,11 +97,7 @@ public sealed class IdleConnectionSet : IDisposable
     /// <summary>Starts a pending read on every connection; a read that returns 0 or fails marks it closed.</summary>
     public void StartWatching()
     {
-        _watchers = new Task[_sockets.Length];
-        for (var i = 0; i < _sockets.Length; i++)
-        {
-            _watchers[i] = WatchAsync(i);
-        }
+        _closes.Start(WatchAsync);
     }
 
     private async Task WatchAsync(int i)
@@ -120,22 +113,12 @@ public sealed class IdleConnectionSet : IDisposable
         {
         }
 
-        _closedAt[i] = Stopwatch.GetTimestamp();
-        Interlocked.Decrement(ref _open);
+        _closes.MarkClosed(i);
     }
 
     /// <summary>Waits until the server has closed every connection, or <paramref name="timeout"/> passes.</summary>
     /// <returns><see langword="true"/> when all are closed.</returns>
-    public async Task<bool> WhenAllClosedAsync(TimeSpan timeout)
-    {
-        if (_watchers is null)
-        {
-            throw new InvalidOperationException("Call StartWatching first.");
-        }
-
-        var all = Task.WhenAll(_watchers);
-        return await Task.WhenAny(all, Task.Delay(timeout)).ConfigureAwait(false) == all;
-    }
+    public Task<bool> WhenAllClosedAsync(TimeSpan timeout) => _closes.WhenAllClosedAsync(timeout);
 
     /// <summary>Closes every client socket.</summary>
     public void Dispose()

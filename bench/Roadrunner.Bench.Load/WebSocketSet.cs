@@ -15,9 +15,7 @@ public sealed class WebSocketSet : IDisposable
     private static readonly byte[] Hello = "hello"u8.ToArray();
     private readonly ClientWebSocket[] _sockets;
     private readonly HttpMessageInvoker _invoker;
-    private readonly long[] _closedAt;
-    private Task[]? _watchers;
-    private int _open;
+    private readonly CloseWatch _closes;
     private int _graceful;
     private int _aborted;
 
@@ -25,15 +23,14 @@ public sealed class WebSocketSet : IDisposable
     {
         _sockets = sockets;
         _invoker = invoker;
-        _closedAt = new long[sockets.Length];
-        _open = sockets.Length;
+        _closes = new CloseWatch(sockets.Length);
     }
 
     /// <summary>WebSockets in the set.</summary>
     public int Count => _sockets.Length;
 
     /// <summary>Not closed yet (meaningful once watching).</summary>
-    public int OpenCount => Volatile.Read(ref _open);
+    public int OpenCount => _closes.OpenCount;
 
     /// <summary>Closed by a close handshake the server started.</summary>
     public int GracefulCount => Volatile.Read(ref _graceful);
@@ -45,7 +42,7 @@ public sealed class WebSocketSet : IDisposable
     public WebSocketCloseStatus? FirstCloseStatus { get; private set; }
 
     /// <summary>The latest close time seen (a <see cref="Stopwatch"/> timestamp), or 0.</summary>
-    public long LastClosedAt => _closedAt.Max();
+    public long LastClosedAt => _closes.LastClosedAt;
 
     /// <summary>Opens <paramref name="count"/> WebSockets to <paramref name="url"/> (ws://), each confirmed by one echo.</summary>
     public static async Task<WebSocketSet> OpenAsync(
@@ -112,11 +109,7 @@ public sealed class WebSocketSet : IDisposable
     /// <summary>Starts a pending receive on every WebSocket.</summary>
     public void StartWatching()
     {
-        _watchers = new Task[_sockets.Length];
-        for (var i = 0; i < _sockets.Length; i++)
-        {
-            _watchers[i] = WatchAsync(i);
-        }
+        _closes.Start(WatchAsync);
     }
 
     private async Task WatchAsync(int i)
@@ -142,23 +135,13 @@ public sealed class WebSocketSet : IDisposable
         {
         }
 
-        _closedAt[i] = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref graceful ? ref _graceful : ref _aborted);
-        Interlocked.Decrement(ref _open);
+        _closes.MarkClosed(i);
     }
 
     /// <summary>Waits until every WebSocket is closed, or <paramref name="timeout"/> passes.</summary>
     /// <returns><see langword="true"/> when all are closed.</returns>
-    public async Task<bool> WhenAllClosedAsync(TimeSpan timeout)
-    {
-        if (_watchers is null)
-        {
-            throw new InvalidOperationException("Call StartWatching first.");
-        }
-
-        var all = Task.WhenAll(_watchers);
-        return await Task.WhenAny(all, Task.Delay(timeout)).ConfigureAwait(false) == all;
-    }
+    public Task<bool> WhenAllClosedAsync(TimeSpan timeout) => _closes.WhenAllClosedAsync(timeout);
 
     /// <summary>Aborts every WebSocket still open and releases the connections.</summary>
     public void Dispose()
