@@ -2,14 +2,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 13.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 20.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
     public static partial void ListenerStarted(ILogger logger, string listenerName, string url, ListenerProtocols protocols);
 
-    [LoggerMessage(2, LogLevel.Information, "Listener '{ListenerName}' stopped; {OpenConnections} connection(s) still open.", EventName = "ListenerStopped")]
-    public static partial void ListenerStopped(ILogger logger, string listenerName, int openConnections);
+    [LoggerMessage(2, LogLevel.Information, "Listener '{ListenerName}' stopped ({Reason}); {OpenConnections} connection(s) still open.", EventName = "ListenerStopped")]
+    public static partial void ListenerStopped(ILogger logger, string listenerName, string reason, int openConnections);
 
     [LoggerMessage(3, LogLevel.Warning, "Listener '{ListenerName}' could not bind {EndPoint}.", EventName = "ListenerBindFailed")]
     public static partial void ListenerBindFailed(ILogger logger, string listenerName, string endPoint, Exception exception);
@@ -17,16 +17,19 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(4, LogLevel.Debug, "Listener '{ListenerName}' rejected a connection from {RemoteEndPoint}: {MaxConnections} connection(s) open.", EventName = "ConnectionRejected")]
     public static partial void ConnectionRejected(ILogger logger, string listenerName, string? remoteEndPoint, int maxConnections);
 
-    [LoggerMessage(5, LogLevel.Information, "Draining listener '{ListenerName}': {Connections} connection(s), deadline {Deadline:O}.", EventName = "DrainStarted")]
-    public static partial void DrainStarted(ILogger logger, string listenerName, int connections, DateTimeOffset deadline);
+    [LoggerMessage(5, LogLevel.Information, "Draining listener '{ListenerName}': {Connections} connection(s), deadline {Deadline:O} (none if empty).", EventName = "DrainStarted")]
+    public static partial void DrainStarted(ILogger logger, string listenerName, int connections, DateTimeOffset? deadline);
 
-    [LoggerMessage(6, LogLevel.Information, "Drain of '{ListenerName}' ended {Outcome} in {ElapsedMs} ms: {Graceful} graceful, {Aborted} aborted, {Acknowledged} acknowledged.", EventName = "DrainCompleted")]
-    public static partial void DrainCompleted(ILogger logger, string listenerName, DrainOutcome outcome, long elapsedMs, int graceful, int aborted, int acknowledged);
+    [LoggerMessage(EventId = 6, Message = "Drain of '{ListenerName}' ended {Outcome} in {ElapsedMs} ms: {Graceful} graceful, {Aborted} aborted, {Acknowledged} acknowledged.", EventName = "DrainCompleted")]
+    public static partial void DrainCompleted(ILogger logger, LogLevel level, string listenerName, DrainOutcome outcome, long elapsedMs, int graceful, int aborted, int acknowledged);
+
+    public static void DrainCompleted(ILogger logger, string listenerName, DrainOutcome outcome, long elapsedMs, int graceful, int aborted, int acknowledged) =>
+        DrainCompleted(logger, aborted > 0 ? LogLevel.Warning : LogLevel.Information, listenerName, outcome, elapsedMs, graceful, aborted, acknowledged);
 
     [LoggerMessage(7, LogLevel.Debug, "Request {RequestId} on '{ListenerName}' acknowledged the drain; {RemainingMs} ms of grace left.", EventName = "DrainAcknowledged")]
     public static partial void DrainAcknowledged(ILogger logger, string requestId, string? listenerName, long? remainingMs);
 
-    [LoggerMessage(8, LogLevel.Information, "Connection {ConnectionId} on '{ListenerName}' was still open at the drain deadline and was aborted.", EventName = "ConnectionAbortedAtDeadline")]
+    [LoggerMessage(8, LogLevel.Debug, "Connection {ConnectionId} on '{ListenerName}' was still open at the drain deadline and was aborted.", EventName = "ConnectionAbortedAtDeadline")]
     public static partial void ConnectionAbortedAtDeadline(ILogger logger, string connectionId, string listenerName);
 
     [LoggerMessage(9, LogLevel.Information, "Soft drain of '{ListenerName}' sent; deadline {Deadline:O}.", EventName = "DrainNotified")]
@@ -35,12 +38,33 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(10, LogLevel.Error, "A drain-signal callback of '{ListenerName}' threw.", EventName = "DrainCallbackFailed")]
     public static partial void DrainCallbackFailed(ILogger logger, string? listenerName, Exception exception);
 
-    [LoggerMessage(11, LogLevel.Information, "Host is stopping: draining {Count} listener(s) with a deadline of {Deadline:O}.", EventName = "HostShutdownDrain")]
-    public static partial void HostShutdownDrain(ILogger logger, int count, DateTimeOffset deadline);
+    [LoggerMessage(11, LogLevel.Information, "Host is stopping: draining {Count} listener(s) with a deadline of {Deadline:O} (none if empty).", EventName = "HostShutdownDrain")]
+    public static partial void HostShutdownDrain(ILogger logger, int count, DateTimeOffset? deadline);
 
     [LoggerMessage(12, LogLevel.Debug, "Binding server URL {Url} next to the Roadrunner endpoints.", EventName = "ServerUrlBound")]
     public static partial void ServerUrlBound(ILogger logger, string url);
 
-    [LoggerMessage(13, LogLevel.Error, "Accept loop of listener '{ListenerName}' failed.", EventName = "AcceptLoopFailed")]
-    public static partial void AcceptLoopFailed(ILogger logger, string listenerName, Exception exception);
+    [LoggerMessage(13, LogLevel.Warning, "Listener '{ListenerName}' failed to accept {Count} time(s) in the last {WindowSeconds} s; retrying with back-off.", EventName = "AcceptLoopFailed")]
+    public static partial void AcceptLoopFailed(ILogger logger, string listenerName, int count, int windowSeconds, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Warning, "Listener '{ListenerName}' cannot accept connections: {SocketError} ({Reason}), {Count} time(s) in the last {WindowSeconds} s. The process has too many open files: raise its limit (ulimit -n, LimitNOFILE) or set Roadrunner:Listeners:{ListenerName}:MaxConnections. Accepting resumes by itself, with back-off.", EventName = "AcceptResourceExhausted")]
+    public static partial void AcceptResourceExhausted(ILogger logger, string listenerName, System.Net.Sockets.SocketError socketError, string reason, int count, int windowSeconds);
+
+    [LoggerMessage(15, LogLevel.Information, "Listener '{ListenerName}' accepts connections again after {Failures} failed accept(s).", EventName = "AcceptResumed")]
+    public static partial void AcceptResumed(ILogger logger, string listenerName, int failures);
+
+    [LoggerMessage(16, LogLevel.Information, "Drain of '{ListenerName}' now has the earlier deadline {Deadline:O}.", EventName = "DrainDeadlineMoved")]
+    public static partial void DrainDeadlineMoved(ILogger logger, string listenerName, DateTimeOffset? deadline);
+
+    [LoggerMessage(17, LogLevel.Warning, "Drain of '{ListenerName}': {Count} aborted connection(s) still had handlers running {GraceMs} ms after the abort; they ignore RequestAborted. The drain result counts them as aborted.", EventName = "ConnectionsLingering")]
+    public static partial void ConnectionsLingering(ILogger logger, string listenerName, int count, long graceMs);
+
+    [LoggerMessage(18, LogLevel.Error, "Drain of '{ListenerName}' failed; the listener is stopped and removed.", EventName = "DrainFailed")]
+    public static partial void DrainFailed(ILogger logger, string listenerName, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Warning, "Drain of '{ListenerName}' reached its deadline: aborting {Count} connection(s) still open.", EventName = "ConnectionsAbortedAtDeadline")]
+    public static partial void ConnectionsAbortedAtDeadline(ILogger logger, string listenerName, int count);
+
+    [LoggerMessage(20, LogLevel.Error, "Runtime listeners cannot be served: {Reason}", EventName = "ServerUnusable")]
+    public static partial void ServerUnusable(ILogger logger, string reason);
 }

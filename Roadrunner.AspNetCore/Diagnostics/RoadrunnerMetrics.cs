@@ -17,6 +17,7 @@ internal sealed class RoadrunnerMetrics
     private readonly Histogram<double> _drainDuration;
     private readonly Counter<long> _drainAcknowledgements;
     private readonly Counter<long> _drainAbortedConnections;
+    private readonly Counter<long> _acceptErrors;
 
     public RoadrunnerMetrics(IMeterFactory meterFactory)
     {
@@ -29,6 +30,7 @@ internal sealed class RoadrunnerMetrics
         _drainDuration = meter.CreateHistogram<double>("roadrunner.drain.duration", "s", "Time a drain took.");
         _drainAcknowledgements = meter.CreateCounter<long>("roadrunner.drain.acknowledgements", "{acknowledgement}", "Drain signals acknowledged by handlers.");
         _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections aborted at a drain deadline.");
+        _acceptErrors = meter.CreateCounter<long>("roadrunner.listener.accept_errors", "{error}", "Failed accepts of a listener (out of file descriptors, ...); the accept loop backs off.");
     }
 
     public void ListenerAdded(string listener) => Add(_listeners, 1, listener);
@@ -44,6 +46,14 @@ internal sealed class RoadrunnerMetrics
     public void ConnectionClosed(string listener) => Add(_activeConnections, -1, listener);
 
     public void ConnectionRejected(string listener) => Add(_connectionsRejected, 1, listener);
+
+    public void AcceptFailed(string listener, string errorType)
+    {
+        if (_acceptErrors.Enabled)
+        {
+            _acceptErrors.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>("error.type", errorType));
+        }
+    }
 
     public void RequestReceived(string listener) => Add(_requests, 1, listener);
 

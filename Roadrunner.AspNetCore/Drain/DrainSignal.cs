@@ -14,14 +14,16 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
     private readonly CancellationTokenSource _cts = new();
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private long _deadlineUtcTicks; // 0 = no deadline yet; read and written atomically.
+    private long _deadlineUtcTicks; // NoDeadline until fired; Unbounded for a drain without deadline.
 
-    public DrainSignal(RuntimeListener? listener, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider, DrainSignal? previous)
+    private const long NoDeadline = 0;
+    private const long Unbounded = long.MaxValue;
+
+    public DrainSignal(RuntimeListener? listener, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
     {
         Listener = listener;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        Previous = previous;
     }
 
     /// <summary>The listener this signal belongs to; <see langword="null"/> for the host-wide signal.</summary>
@@ -29,28 +31,37 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
 
     public string? ListenerName => Listener?.Name;
 
-    /// <summary>The generation before a soft drain replaced it; a hard drain updates the whole chain.</summary>
-    public DrainSignal? Previous { get; }
-
     public CancellationToken DrainRequested => _cts.Token;
 
     public bool IsDraining => _cts.IsCancellationRequested;
 
+    /// <summary>
+    /// The signal's own deadline, or, once its listener is hard-drained, the drain's: a soft-drained generation
+    /// learns the hard deadline without the listener keeping a chain of old generations alive.
+    /// </summary>
     public DateTimeOffset? Deadline
     {
         get
         {
-            var ticks = Volatile.Read(ref _deadlineUtcTicks);
-            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+            var ticks = Listener?.DrainDeadlineUtcTicks ?? NoDeadline;
+            if (ticks == NoDeadline)
+            {
+                ticks = Volatile.Read(ref _deadlineUtcTicks);
+            }
+
+            return ticks is NoDeadline or Unbounded ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
         }
     }
 
     public TimeSpan? RemainingTime => RemainingUntil(Deadline);
 
-    /// <summary>Sets (or moves) the deadline, then fires the token. Callbacks that throw are logged, not rethrown.</summary>
-    public void Fire(DateTimeOffset deadline)
+    /// <summary>
+    /// Sets (or moves) the deadline, then fires the token; <see langword="null"/> is a drain without deadline.
+    /// Callbacks that throw are logged, not rethrown.
+    /// </summary>
+    public void Fire(DateTimeOffset? deadline)
     {
-        Volatile.Write(ref _deadlineUtcTicks, deadline.UtcTicks);
+        Volatile.Write(ref _deadlineUtcTicks, deadline?.UtcTicks ?? Unbounded);
         if (_cts.IsCancellationRequested)
         {
             return;

@@ -18,9 +18,12 @@ public interface IRoadrunnerDrainFeature
     /// <summary>Whether the drain signal has fired.</summary>
     bool IsDraining { get; }
 
-    /// <summary>The absolute deadline after which open connections are aborted; <see langword="null"/> before a drain.</summary>
+    /// <summary>
+    /// The absolute deadline after which open connections are aborted; <see langword="null"/> before a drain, and
+    /// during a drain without deadline (<see cref="Timeout.InfiniteTimeSpan"/>, or a host whose shutdown timeout is infinite).
+    /// </summary>
     DateTimeOffset? Deadline { get; }
 
-    /// <summary>Time left until <see cref="Deadline"/> (zero once passed); <see langword="null"/> before a drain.</summary>
+    /// <summary>Time left until <see cref="Deadline"/> (zero once passed); <see langword="null"/> when there is no deadline.</summary>
     TimeSpan? RemainingTime { get; }
 }

@@ -4,31 +4,18 @@ using Roadrunner.AspNetCore.Listeners;
 namespace Roadrunner.AspNetCore.Hosting;
 
 /// <summary>
-/// Connection middleware on the placeholder endpoints: the exact span during which Kestrel owns a
-/// connection. Its end is the event that completes a drain.
+/// Connection middleware on the placeholder endpoints: the moment Kestrel picks up a listener's connection.
+/// (Its end is observed by <see cref="TrackedConnection"/>, once the socket is closed too.)
 /// </summary>
 internal static class RoadrunnerConnectionMiddleware
 {
     public static ConnectionDelegate Create(ConnectionDelegate next) => connection =>
     {
-        if (connection.Features.Get<IRoadrunnerListenerFeature>() is not RuntimeListener listener)
+        if (connection.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener)
         {
-            return next(connection);
+            listener.OnConnectionStarted(connection);
         }
 
-        listener.OnConnectionStarted(connection);
-        return RunAsync(next, connection, listener);
+        return next(connection);
     };
-
-    private static async Task RunAsync(ConnectionDelegate next, ConnectionContext connection, RuntimeListener listener)
-    {
-        try
-        {
-            await next(connection).ConfigureAwait(false);
-        }
-        finally
-        {
-            listener.OnConnectionClosed(connection);
-        }
-    }
 }

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Listeners;
@@ -5,12 +8,13 @@ using Roadrunner.AspNetCore.Listeners;
 namespace Roadrunner.AspNetCore.Hosting;
 
 /// <summary>
-/// Starts the configured listeners with the app, and on shutdown drains them all before Kestrel stops.
-/// <see cref="IHostedLifecycleService.StoppingAsync"/> runs before any hosted service's StopAsync,
-/// so the drain signal reaches handlers while Kestrel still serves them.
+/// Starts the configured listeners with the app, checks once the server has started that it serves them, and on
+/// shutdown drains them all before Kestrel stops. <see cref="IHostedLifecycleService.StoppingAsync"/> runs before any
+/// hosted service's StopAsync, so the drain signal reaches handlers while Kestrel still serves them.
 /// </summary>
 internal sealed class RoadrunnerHostedService(
     ListenerManager manager,
+    IServiceProvider services,
     IOptions<RoadrunnerOptions> options,
     IOptions<HostOptions> hostOptions) : IHostedLifecycleService
 {
@@ -37,17 +41,21 @@ internal sealed class RoadrunnerHostedService(
         }
     }
 
+    /// <summary>Every hosted service's StartAsync has run, the server's included: it has bound its endpoints, or never will.</summary>
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        var server = services.GetService<IServer>();
+        var preferHostingUrls = server?.Features.Get<IServerAddressesFeature>()?.PreferHostingUrls ?? false;
+        return manager.VerifyServerAsync(server, preferHostingUrls);
+    }
+
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        var timeout = hostOptions.Value.ShutdownTimeout - options.Value.ShutdownDrainMargin;
-        if (timeout < TimeSpan.Zero)
-        {
-            timeout = TimeSpan.Zero;
-        }
-
+        // The token fires when the host's ShutdownTimeout runs out; from then on Kestrel cuts connections.
+        using var forced = cancellationToken.Register(static m => ((ListenerManager)m!).OnHostStopForced(), manager);
         try
         {
-            await manager.DrainAllAsync(timeout, cancellationToken).ConfigureAwait(false);
+            await manager.DrainAllAsync(DrainTimeout(hostOptions.Value.ShutdownTimeout, options.Value.ShutdownDrainMargin), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -55,9 +63,21 @@ internal sealed class RoadrunnerHostedService(
         }
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// <c>ShutdownTimeout − ShutdownDrainMargin</c>, never below zero; an infinite shutdown timeout drains without deadline.
+    /// </summary>
+    internal static TimeSpan DrainTimeout(TimeSpan shutdownTimeout, TimeSpan margin)
+    {
+        if (shutdownTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
 
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        var timeout = shutdownTimeout - margin;
+        return timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -8,17 +8,22 @@ using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
 
-/// <summary>The registry of named runtime listeners.</summary>
+/// <summary>
+/// The registry of named runtime listeners, and of every listener that still has connections open after its name
+/// was released (so host shutdown reaches those too).
+/// </summary>
 internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, RuntimeListener> _listeners = new(StringComparer.OrdinalIgnoreCase);
-    private readonly IConnectionListenerFactory _socketFactory;
+    private readonly ConcurrentDictionary<string, RuntimeListener> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<RuntimeListener, byte> _live = new(ReferenceEqualityComparer.Instance);
+    private readonly SocketFactoryHolder _sockets;
     private readonly RoadrunnerConnectionListenerFactory _transport;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private readonly ListenerOptionsValidator _validator = new();
-    private readonly Action<RuntimeListener> _onRemoved;
+    private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
     private long _sequence;
+    private int _hostStopForced;
 
     public ListenerManager(
         SocketFactoryHolder sockets,
@@ -26,17 +31,16 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         RoadrunnerDiagnostics diagnostics,
         TimeProvider timeProvider)
     {
-        _socketFactory = sockets.Factory;
+        _sockets = sockets;
         _transport = transport;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        _onRemoved = Remove;
-        HostSignal = new DrainSignal(listener: null, diagnostics, timeProvider, previous: null);
+        HostSignal = new DrainSignal(listener: null, diagnostics, timeProvider);
 
-        // Connections queued for Kestrel when it stopped are never served: release their slots.
+        // Connections queued for Kestrel when it stopped are never served: close them, which releases their slots.
         foreach (var shape in Enum.GetValues<TransportShape>())
         {
-            transport.GetMultiplexer(shape).Dropped += OnDropped;
+            transport.GetMultiplexer(shape).Dropped += static connection => _ = connection.DisposeAsync().AsTask();
         }
     }
 
@@ -45,13 +49,19 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 
     public bool IsShuttingDown => HostSignal.IsDraining;
 
+    /// <summary>Set once the host's shutdown timeout has run out: Kestrel is cutting what is left.</summary>
+    public bool IsHostStopForced => Volatile.Read(ref _hostStopForced) == 1;
+
     public IReadOnlyList<string> Names => [.. Visible().Select(l => l.Name)];
 
     public IReadOnlyList<ListenerInfo> GetListeners() => [.. Visible().Select(l => l.ToInfo())];
 
+    /// <summary>Listeners not yet closed, registered or not.</summary>
+    internal int LiveListenerCount => _live.Count;
+
     /// <summary>The registered (visible) listener of that name.</summary>
     internal RuntimeListener? Find(string name) =>
-        _listeners.TryGetValue(name, out var listener) && listener.IsVisible ? listener : null;
+        _names.TryGetValue(name, out var listener) && IsVisible(listener) ? listener : null;
 
     public ListenerInfo? GetListener(string name)
     {
@@ -69,6 +79,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfCannotServe(name);
         options = options.Clone(); // Later changes by the caller must not affect a running listener.
         var validation = _validator.Validate(name, options);
         if (validation.Failed)
@@ -88,31 +99,42 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             tlsOptions,
             ownedCertificate,
             _transport.GetMultiplexer(shape),
+            _sockets,
             Interlocked.Increment(ref _sequence),
+            this,
             _diagnostics,
-            _timeProvider,
-            _onRemoved);
+            _timeProvider);
 
         // Reserve the name first: of concurrent starts of one name exactly one gets past here.
-        if (!_listeners.TryAdd(name, listener))
+        if (!_names.TryAdd(name, listener))
         {
-            await listener.DisposeUnboundAsync().ConfigureAwait(false);
+            listener.DisposeUnstarted();
             throw new DuplicateListenerException(name);
         }
 
         try
         {
-            await listener.BindAsync(_socketFactory, cancellationToken).ConfigureAwait(false);
+            listener.Bind();
         }
         catch (Exception ex)
         {
-            _listeners.TryRemove(new KeyValuePair<string, RuntimeListener>(name, listener));
-            await listener.DisposeUnboundAsync().ConfigureAwait(false);
-            RoadrunnerLog.ListenerBindFailed(_diagnostics.Logger, name, listener.EndPoint.ToString(), ex);
+            _names.TryRemove(new KeyValuePair<string, RuntimeListener>(name, listener));
+            listener.DisposeUnstarted();
+            RoadrunnerLog.ListenerBindFailed(_diagnostics.Logger, name, listener.EndPoint.ToString() ?? string.Empty, ex);
             throw;
         }
 
+        _live.TryAdd(listener, 0);
         listener.StartAccepting();
+
+        // Host shutdown fires its signal before it looks for listeners to drain: either it saw this one, or we see the signal.
+        if (IsShuttingDown)
+        {
+            await listener.StopAsync().ConfigureAwait(false);
+            OnStopped(listener, "host stopping");
+            throw new InvalidOperationException($"Listener '{name}' was not started: the host is shutting down.");
+        }
+
         _diagnostics.Metrics.ListenerAdded(name);
         var info = listener.ToInfo();
         RoadrunnerLog.ListenerStarted(_diagnostics.Logger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
@@ -127,41 +149,38 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         cancellationToken.ThrowIfCancellationRequested();
-        if (Find(name) is not { } listener || !listener.TryClaimStop())
+        if (Find(name) is not { } listener)
         {
             return false;
         }
 
         // Unbinding is quick and must not be left half done, so it does not observe the token.
-        try
+        if (await listener.StopAsync().ConfigureAwait(false))
         {
-            await listener.StopAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            Remove(listener);
+            return OnStopped(listener, "stopped");
         }
 
-        return true;
+        // A drain is running: forget the name now and leave the drain to finish. One of concurrent stops wins.
+        return listener.State == ListenerState.Draining && OnStopped(listener, "stopped while draining");
     }
 
     public async Task<DrainResult?> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
-        if (!_listeners.TryGetValue(name, out var listener) || !listener.IsVisible)
+        ThrowIfInvalidTimeout(timeout);
+        if (Find(name)?.DrainAsync(timeout) is not { } drain)
         {
             return null;
         }
 
-        return await listener.DrainAsync(timeout).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await drain.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task<bool> NotifyDrainAsync(string name, DateTimeOffset deadline, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_listeners.TryGetValue(name, out var listener) || !listener.IsVisible)
+        if (Find(name) is not { } listener)
         {
             return Task.FromResult(false);
         }
@@ -170,49 +189,122 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         return Task.FromResult(true);
     }
 
-    /// <summary>Host shutdown: signal ordinary endpoints, then drain every listener in parallel.</summary>
+    /// <summary>
+    /// Host shutdown: signal ordinary endpoints, then drain every listener in parallel — registered ones, and stopped
+    /// ones whose connections are still open. A drain already running joins, with its deadline moved up to the host's.
+    /// </summary>
     public async Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = _timeProvider.GetUtcNow() + timeout;
-        var listeners = Visible().ToList();
-        RoadrunnerLog.HostShutdownDrain(_diagnostics.Logger, listeners.Count, deadline);
-        HostSignal.Fire(deadline);
-        var drains = listeners.Select(l => l.DrainAsync(timeout));
+        ThrowIfInvalidTimeout(timeout);
+        using var deadline = new DrainDeadline(_timeProvider, timeout);
+        HostSignal.Fire(deadline.Utc);
+        var listeners = _live.Keys.OrderByDescending(l => l.Sequence).ToList();
+        RoadrunnerLog.HostShutdownDrain(_diagnostics.Logger, listeners.Count, deadline.Utc);
+        var drains = listeners.Select(l => l.DrainAsync(timeout)).OfType<Task<DrainResult>>();
         return await Task.WhenAll(drains).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The host's shutdown timeout has run out; Kestrel aborts what is left from here.</summary>
+    public void OnHostStopForced() => Volatile.Write(ref _hostStopForced, 1);
+
+    /// <summary>
+    /// Called once the server has started: checks that Kestrel reads the placeholder endpoints. If it does not, a
+    /// listener would accept connections that nobody serves, so every listener is stopped and this throws.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The host cannot serve listeners; the message says why and what to do.</exception>
+    public async Task VerifyServerAsync(object? server, bool preferHostingUrls)
+    {
+        if (_transport.AllBound)
+        {
+            Volatile.Write(ref _serverProblem, string.Empty);
+            return;
+        }
+
+        var problem = DescribeUnusableServer(server, preferHostingUrls);
+        Volatile.Write(ref _serverProblem, problem);
+        RoadrunnerLog.ServerUnusable(_diagnostics.Logger, problem);
+        var started = _names.Values.ToList();
+        foreach (var listener in started)
+        {
+            await StopAsync(listener.Name, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (started.Count > 0)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+
+    internal static string DescribeUnusableServer(object? server, bool preferHostingUrls)
+    {
+        var kestrel = server?.GetType().Assembly == typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions).Assembly;
+        if (!kestrel)
+        {
+            return $"Roadrunner listeners need Kestrel, but the server is {server?.GetType().FullName ?? "missing"}. " +
+                "With WebApplicationFactory, call factory.UseKestrel(...) before the first client or StartServer() so the app runs on real sockets; " +
+                "TestServer has no sockets for runtime listeners (README: 'Testing your app').";
+        }
+
+        return preferHostingUrls
+            ? "Kestrel ignored Roadrunner's endpoints because PreferHostingUrls is true (ASPNETCORE_PREFERHOSTINGURLS, the " +
+                "'preferHostingUrls' setting, or WebApplicationFactory.UseKestrel(port)). Turn it off: Roadrunner binds the " +
+                "server URLs itself next to its listeners (Roadrunner:BindServerUrls); in tests use factory.UseKestrel(options => ...)."
+            : "Kestrel did not bind Roadrunner's endpoints. Call builder.WebHost.UseRoadrunner() (or services.AddRoadrunner()) " +
+                "before the server is built, and do not replace Kestrel's endpoint configuration wholesale.";
+    }
+
+    /// <summary>Forgets the listener's name; <see langword="true"/> for the one caller that removed it.</summary>
+    internal bool OnStopped(RuntimeListener listener, string reason)
+    {
+        if (!_names.TryRemove(new KeyValuePair<string, RuntimeListener>(listener.Name, listener)))
+        {
+            return false;
+        }
+
+        _diagnostics.Metrics.ListenerRemoved(listener.Name);
+        RoadrunnerLog.ListenerStopped(_diagnostics.Logger, listener.Name, reason, listener.ActiveConnections);
+        _diagnostics.Write(
+            RoadrunnerEvents.ListenerStopped,
+            listener,
+            static l => new ListenerStoppedEvent(l.Name, l.ActiveConnections));
+        return true;
+    }
+
+    /// <summary>The listener's last connection is gone and it holds nothing any more.</summary>
+    internal void OnClosed(RuntimeListener listener) => _live.TryRemove(listener, out _);
+
+    private void ThrowIfCannotServe(string name)
+    {
+        if (Volatile.Read(ref _serverProblem) is { Length: > 0 } problem)
+        {
+            throw new InvalidOperationException($"Listener '{name}' cannot start: {problem}");
+        }
+
+        if (IsShuttingDown)
+        {
+            throw new InvalidOperationException($"Listener '{name}' cannot start: the host is shutting down.");
+        }
+    }
+
+    private static void ThrowIfInvalidTimeout(TimeSpan timeout)
+    {
+        if (!DrainDeadline.IsValidTimeout(timeout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A drain timeout is zero or more, or Timeout.InfiniteTimeSpan for a drain without deadline.");
+        }
+    }
+
+    private static bool IsVisible(RuntimeListener listener) => listener.State is ListenerState.Accepting or ListenerState.Draining;
+
     private IEnumerable<RuntimeListener> Visible() =>
-        _listeners.Values.Where(l => l.IsVisible).OrderByDescending(l => l.Sequence);
-
-    private void Remove(RuntimeListener listener)
-    {
-        if (_listeners.TryRemove(new KeyValuePair<string, RuntimeListener>(listener.Name, listener)))
-        {
-            _diagnostics.Metrics.ListenerRemoved(listener.Name);
-            RoadrunnerLog.ListenerStopped(_diagnostics.Logger, listener.Name, listener.ActiveConnections);
-            _diagnostics.Write(
-                RoadrunnerEvents.ListenerStopped,
-                listener,
-                static l => new ListenerStoppedEvent(l.Name, l.ActiveConnections));
-        }
-    }
-
-    private static void OnDropped(ConnectionContext connection)
-    {
-        if (connection.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener)
-        {
-            listener.OnConnectionClosed(connection);
-        }
-
-        _ = RuntimeListener.DisposeQuietlyAsync(connection);
-    }
+        _names.Values.Where(IsVisible).OrderByDescending(l => l.Sequence);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var listener in _listeners.Values.ToList())
+        foreach (var listener in _names.Values.ToList())
         {
             await listener.StopAsync().ConfigureAwait(false);
-            Remove(listener);
+            OnStopped(listener, "disposed");
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -12,65 +11,56 @@ using Roadrunner.AspNetCore.Transport;
 namespace Roadrunner.AspNetCore.Listeners;
 
 /// <summary>
-/// One named listener: its own listen socket, an accept loop that feeds Kestrel through the
-/// multiplexer of its shape, its counters, the connections it tracks, and its drain state.
-/// It is also the <see cref="IRoadrunnerListenerFeature"/> placed on each of its connections.
+/// One named listener: composes its listen socket and <see cref="AcceptLoop"/>, its <see cref="ConnectionRegistry"/>,
+/// its drain signals and its <see cref="ListenerDrain"/>, and moves through <see cref="ListenerState"/> only via its
+/// <see cref="ListenerLifecycle"/>. It is also the <see cref="IRoadrunnerListenerFeature"/> placed on each of its connections.
 /// </summary>
 internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 {
-    private const int Starting = -1;
-
-    // An abort costs tens of microseconds; below this many, spreading them over threads costs more than it saves.
-    private const int ParallelAbortThreshold = 256;
-
-    // The accept loop adds and every closing connection removes: more lock stripes than the default (one per
-    // core) keep the two from contending under connection churn.
-    private readonly ConcurrentDictionary<ConnectionContext, byte> _connections =
-        new(concurrencyLevel: Environment.ProcessorCount * 8, capacity: 31, ReferenceEqualityComparer.Instance);
+    private readonly ListenerLifecycle _lifecycle = new();
     private readonly ConnectionMultiplexer _multiplexer;
+    private readonly SocketFactoryHolder _sockets;
+    private readonly ListenerManager _owner;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private readonly Action<RuntimeListener> _onRemoved;
-    private readonly Lock _drainLock = new();
     private readonly X509Certificate2? _ownedCertificate;
+    private readonly Lock _lock = new();
 
-    private IConnectionListener? _socket;
+    private ListenSocket? _socket;
+    private AcceptLoop? _acceptLoop;
     private Task? _stopAccepting;
-    private Task? _acceptLoop;
-    private Task<DrainResult>? _drain;
-    private TaskCompletionSource? _allClosed;
+    private ListenerDrain? _drain;
     private DrainSignal _signal;
-    private int _state = Starting;
-    private int _active;
+    private long _drainDeadlineUtcTicks; // 0 = no hard drain yet; long.MaxValue = a drain without deadline.
     private int _acknowledgements;
-    private int _socketDisposed;
-    private int _stopClaimed;
     private long _requests;
     private long _rejected;
 
     public RuntimeListener(
         string name,
         ListenerOptions options,
-        IPEndPoint requestedEndPoint,
+        EndPoint requestedEndPoint,
         SslServerAuthenticationOptions? tlsOptions,
         X509Certificate2? ownedCertificate,
         ConnectionMultiplexer multiplexer,
+        SocketFactoryHolder sockets,
         long sequence,
+        ListenerManager owner,
         RoadrunnerDiagnostics diagnostics,
-        TimeProvider timeProvider,
-        Action<RuntimeListener> onRemoved)
+        TimeProvider timeProvider)
     {
         Name = name;
         Options = options;
         EndPoint = requestedEndPoint;
         TlsOptions = tlsOptions;
         _ownedCertificate = ownedCertificate;
-        Sequence = sequence;
         _multiplexer = multiplexer;
+        _sockets = sockets;
+        Sequence = sequence;
+        _owner = owner;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        _onRemoved = onRemoved;
-        _signal = new DrainSignal(this, diagnostics, timeProvider, previous: null);
+        _signal = new DrainSignal(this, diagnostics, timeProvider);
     }
 
     public string Name { get; }
@@ -80,7 +70,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     public ListenerOptions Options { get; }
 
     /// <summary>The requested endpoint until bound, then the real one.</summary>
-    public IPEndPoint EndPoint { get; private set; }
+    public EndPoint EndPoint { get; private set; }
 
     public SslServerAuthenticationOptions? TlsOptions { get; }
 
@@ -89,25 +79,29 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public DateTimeOffset StartedAt { get; private set; }
 
-    /// <summary>Registered and visible: accepting or draining (not starting, not stopped).</summary>
-    public bool IsVisible => Volatile.Read(ref _state) is (int)ListenerStatus.Accepting or (int)ListenerStatus.Draining;
+    public ListenerState State => _lifecycle.Current;
 
-    public ListenerStatus Status => Volatile.Read(ref _state) switch
-    {
-        (int)ListenerStatus.Draining => ListenerStatus.Draining,
-        (int)ListenerStatus.Stopped => ListenerStatus.Stopped,
-        _ => ListenerStatus.Accepting,
-    };
+    public ListenerStatus Status => _lifecycle.Status;
 
-    public int ActiveConnections => Volatile.Read(ref _active);
+    public ConnectionRegistry Connections { get; } = new();
+
+    public int ActiveConnections => Connections.Count;
+
+    public int Acknowledgements => Volatile.Read(ref _acknowledgements);
 
     /// <summary>The drain signal new requests of this listener get.</summary>
     public DrainSignal CurrentSignal => Volatile.Read(ref _signal);
 
+    /// <summary>The deadline of the hard drain, which every drain generation of this listener reports once one runs.</summary>
+    public long DrainDeadlineUtcTicks => Volatile.Read(ref _drainDeadlineUtcTicks);
+
+    /// <summary>Whether the server's shutdown timeout has run out, so Kestrel is cutting what is left.</summary>
+    public bool IsHostStopForced => _owner.IsHostStopForced;
+
     public ListenerInfo ToInfo() => new()
     {
         Name = Name,
-        EndPoint = EndPoint,
+        EndPoint = (IPEndPoint)EndPoint,
         Scheme = TlsOptions is null ? "http" : "https",
         Protocols = Options.Protocols,
         Status = Status,
@@ -119,131 +113,122 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     };
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
-    public async Task BindAsync(IConnectionListenerFactory socketFactory, CancellationToken cancellationToken)
+    public void Bind()
     {
         try
         {
-            _socket = await socketFactory.BindAsync(EndPoint, cancellationToken).ConfigureAwait(false);
+            _socket = ListenSocket.Bind(EndPoint, _sockets.Options.Backlog);
         }
         catch (AddressInUseException ex)
         {
-            throw new ListenerBindException(Name, EndPoint, addressInUse: true, ex);
+            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, addressInUse: true, ex);
         }
         catch (SocketException ex)
         {
-            throw new ListenerBindException(Name, EndPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
+            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ListenerBindException(Name, EndPoint, addressInUse: false, ex);
+            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, addressInUse: false, ex);
         }
 
-        EndPoint = (IPEndPoint)_socket.EndPoint;
+        EndPoint = _socket.EndPoint;
     }
 
     /// <summary>Starts the accept loop; the socket is already bound, so connects succeed from here on.</summary>
     public void StartAccepting()
     {
         StartedAt = _timeProvider.GetUtcNow();
-        Volatile.Write(ref _state, (int)ListenerStatus.Accepting);
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = new AcceptLoop(this, _socket!, _diagnostics, _timeProvider);
+        _lifecycle.TryMoveTo(ListenerState.Accepting);
+        _acceptLoop.Start();
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Releases a listener that never started accepting (bind failed, name taken, host stopping).</summary>
+    public void DisposeUnstarted()
     {
-        var socket = _socket!;
-        var maxConnections = Options.MaxConnections ?? int.MaxValue;
-        while (true)
+        if (_lifecycle.TryMoveTo(ListenerState.Closed))
         {
-            ConnectionContext? connection;
-            try
-            {
-                connection = await socket.AcceptAsync().ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                RoadrunnerLog.AcceptLoopFailed(_diagnostics.Logger, Name, ex);
-                return;
-            }
-
-            if (connection is null)
-            {
-                return; // Unbound.
-            }
-
-            // Only this loop increments, so check-then-increment cannot overshoot the cap.
-            if (Volatile.Read(ref _active) >= maxConnections)
-            {
-                Reject(connection, maxConnections);
-                continue;
-            }
-
-            Interlocked.Increment(ref _active);
-            _connections.TryAdd(connection, 0);
-            connection.Features.Set<IRoadrunnerListenerFeature>(this);
-            _diagnostics.Metrics.ConnectionOpened(Name);
-
-            if (!_multiplexer.TryEnqueue(connection))
-            {
-                // Kestrel has unbound (the server is stopping): nobody will serve this connection.
-                OnConnectionClosed(connection);
-                _ = DisposeQuietlyAsync(connection);
-            }
+            _socket?.Dispose();
+            _ownedCertificate?.Dispose();
         }
     }
 
-    private void Reject(ConnectionContext connection, int maxConnections)
+    /// <summary>Called by the accept loop, which alone adds connections: check-then-add cannot overshoot the cap.</summary>
+    public void OnAccepted(Socket socket)
+    {
+        if (Options.MaxConnections is { } max && Connections.Count >= max)
+        {
+            Reject(socket, max);
+            return;
+        }
+
+        if (socket.LocalEndPoint is IPEndPoint)
+        {
+            socket.NoDelay = _sockets.Options.NoDelay;
+        }
+
+        var connection = new TrackedConnection(_sockets.Factory.Create(socket), this);
+        connection.Features.Set<IRoadrunnerListenerFeature>(this);
+        Connections.Add(connection);
+        _diagnostics.Metrics.ConnectionOpened(Name);
+
+        if (!_multiplexer.TryEnqueue(connection))
+        {
+            // Kestrel has unbound (the server is stopping): nobody will serve this connection.
+            _ = connection.DisposeAsync().AsTask();
+        }
+    }
+
+    private void Reject(Socket socket, int maxConnections)
     {
         Interlocked.Increment(ref _rejected);
         _diagnostics.Metrics.ConnectionRejected(Name);
+        var remote = socket.RemoteEndPoint;
         if (_diagnostics.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
         {
-            RoadrunnerLog.ConnectionRejected(_diagnostics.Logger, Name, connection.RemoteEndPoint?.ToString(), maxConnections);
+            RoadrunnerLog.ConnectionRejected(_diagnostics.Logger, Name, remote?.ToString(), maxConnections);
         }
 
         _diagnostics.Write(
             RoadrunnerEvents.ConnectionRejected,
-            (Name, connection.RemoteEndPoint),
-            static s => new ConnectionRejectedEvent(s.Name, s.RemoteEndPoint, "max_connections"));
+            (Name, remote),
+            static s => new ConnectionRejectedEvent(s.Name, s.remote, "max_connections"));
 
-        // Disposing a socket connection shuts it down with a FIN: the client reads end-of-stream, no bytes.
-        _ = DisposeQuietlyAsync(connection);
+        // A FIN without a byte: the client reads end-of-stream.
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+
+        socket.Dispose();
     }
 
     /// <summary>Called by the connection middleware when Kestrel starts processing a connection of this listener.</summary>
     public void OnConnectionStarted(ConnectionContext connection)
     {
         // A connection that was queued while a drain began missed the broadcast's RequestClose.
-        if (Volatile.Read(ref _state) == (int)ListenerStatus.Draining)
+        if (State == ListenerState.Draining)
         {
             connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
     }
 
-    /// <summary>Called once Kestrel is done with a connection (or it was dropped before reaching Kestrel).</summary>
-    public void OnConnectionClosed(ConnectionContext connection)
+    /// <summary>Called once a connection's socket is closed and Kestrel is done with it (or it never reached Kestrel).</summary>
+    public void OnConnectionClosed(TrackedConnection connection)
     {
-        if (!_connections.TryRemove(connection, out _))
+        if (!Connections.Remove(connection, out var wasLast))
         {
             return;
         }
 
         _diagnostics.Metrics.ConnectionClosed(Name);
-        if (Interlocked.Decrement(ref _active) == 0)
+        if (wasLast)
         {
-            var state = Volatile.Read(ref _state);
-            if (state == (int)ListenerStatus.Draining)
-            {
-                Volatile.Read(ref _allClosed)?.TrySetResult();
-            }
-            else if (state == (int)ListenerStatus.Stopped)
-            {
-                DisposeSocketWhenIdle();
-            }
+            TryClose();
         }
     }
 
@@ -255,62 +240,49 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public void RecordAcknowledgement() => Interlocked.Increment(ref _acknowledgements);
 
-    /// <summary>Closes the listen socket (new connects are refused) and waits for the accept loop to end.</summary>
-    private Task StopAcceptingAsync()
+    /// <summary>Closes the listen socket (new connects are refused) and waits for the accept loop to end. Idempotent.</summary>
+    public Task StopAcceptingAsync()
     {
-        lock (_drainLock)
+        lock (_lock)
         {
-            return _stopAccepting ??= UnbindAsync();
-        }
-
-        async Task UnbindAsync()
-        {
-            if (_socket is not null)
-            {
-                await _socket.UnbindAsync().ConfigureAwait(false);
-            }
-
-            if (_acceptLoop is not null)
-            {
-                await _acceptLoop.ConfigureAwait(false);
-            }
+            return _stopAccepting ??= _acceptLoop?.StopAsync() ?? Task.CompletedTask;
         }
     }
-
-    /// <summary>Of concurrent stops of this listener exactly one gets <see langword="true"/>.</summary>
-    public bool TryClaimStop() => Interlocked.Exchange(ref _stopClaimed, 1) == 0;
 
     /// <summary>
-    /// Stop without waiting: close the listen socket; open connections stay tracked until they close. A drain
-    /// already running is left to finish (its port is already closed); the caller forgets the name either way.
+    /// Stop without waiting on connections: close the listen socket; open connections stay tracked until they close.
     /// </summary>
-    public async Task StopAsync()
+    /// <returns><see langword="false"/> when the listener was not accepting (a drain or another stop got there first).</returns>
+    public async Task<bool> StopAsync()
     {
-        await StopAcceptingAsync().ConfigureAwait(false);
-        Interlocked.CompareExchange(ref _state, (int)ListenerStatus.Stopped, (int)ListenerStatus.Accepting);
-        DisposeSocketWhenIdle();
-    }
+        if (!_lifecycle.TryMoveTo(ListenerState.Stopping))
+        {
+            return false;
+        }
 
-    /// <summary>Disposes a listener that never started (bind failed, or the name was taken).</summary>
-    public ValueTask DisposeUnboundAsync()
-    {
-        _ownedCertificate?.Dispose();
-        return _socket?.DisposeAsync() ?? ValueTask.CompletedTask;
+        await StopAcceptingAsync().ConfigureAwait(false);
+        if (_lifecycle.TryMoveTo(ListenerState.Stopped))
+        {
+            TryClose();
+        }
+
+        return true;
     }
 
     /// <summary>Soft drain: fire the current generation's signal; later requests get a fresh one.</summary>
     public void NotifyDrain(DateTimeOffset deadline)
     {
         DrainSignal fired;
-        lock (_drainLock)
+        lock (_lock)
         {
-            if (_drain is not null)
+            if (_lifecycle.Current != ListenerState.Accepting)
             {
                 return; // A hard drain has told everyone already.
             }
 
+            // The fired generation is no longer referenced from here: it lives as long as the requests holding it.
             fired = _signal;
-            Volatile.Write(ref _signal, new DrainSignal(this, _diagnostics, _timeProvider, fired));
+            Volatile.Write(ref _signal, new DrainSignal(this, _diagnostics, _timeProvider));
         }
 
         RoadrunnerLog.DrainNotified(_diagnostics.Logger, Name, deadline);
@@ -321,158 +293,65 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         fired.Fire(deadline);
     }
 
-    /// <summary>Drains the listener, or joins the drain already running.</summary>
-    public Task<DrainResult> DrainAsync(TimeSpan timeout)
+    /// <summary>
+    /// Drains the listener, or joins the drain already running, moving its deadline earlier when
+    /// <paramref name="timeout"/> ends sooner (a drain is never extended).
+    /// </summary>
+    /// <returns>The drain, or <see langword="null"/> when there is nothing to drain (never started, or closed).</returns>
+    public Task<DrainResult>? DrainAsync(TimeSpan timeout)
     {
-        lock (_drainLock)
+        lock (_lock)
         {
-            return _drain ??= RunDrainAsync(timeout);
+            if (_drain is { } running)
+            {
+                running.Shorten(timeout);
+                return running.Completion;
+            }
+
+            if (!_lifecycle.TryMoveTo(ListenerState.Draining))
+            {
+                return null;
+            }
+
+            var drain = new ListenerDrain(this, timeout, _diagnostics, _timeProvider);
+            _drain = drain;
+            drain.Start();
+            return drain.Completion;
         }
     }
 
-    private async Task<DrainResult> RunDrainAsync(TimeSpan timeout)
+    /// <summary>Fires the current generation and makes every generation of this listener report the drain's deadline.</summary>
+    public void PublishDrainDeadline(DateTimeOffset? deadline)
     {
-        var startTimestamp = _timeProvider.GetTimestamp();
-        var deadline = _timeProvider.GetUtcNow() + timeout;
-
-        // 1. Stop accepting before anyone is told, so no connection can slip in after the broadcast.
-        await StopAcceptingAsync().ConfigureAwait(false);
-
-        // 2. Draining becomes visible; connection closes from here on can complete the drain.
-        var allClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _allClosed, allClosed);
-        var acknowledgementsBefore = Volatile.Read(ref _acknowledgements);
-        Interlocked.Exchange(ref _state, (int)ListenerStatus.Draining);
-        var connectionsAtStart = Volatile.Read(ref _active);
-
-        RoadrunnerLog.DrainStarted(_diagnostics.Logger, Name, connectionsAtStart, deadline);
-        _diagnostics.Write(
-            RoadrunnerEvents.DrainStarted,
-            (Name, deadline, connectionsAtStart),
-            static s => new DrainStartedEvent(s.Name, s.deadline, s.connectionsAtStart));
-
-        // 3. Every request of every generation (soft drains included) learns the deadline.
-        for (var signal = CurrentSignal; signal is not null; signal = signal.Previous)
+        DrainSignal current;
+        lock (_lock)
         {
-            signal.Fire(deadline);
+            Volatile.Write(ref _drainDeadlineUtcTicks, deadline?.UtcTicks ?? long.MaxValue);
+            current = _signal;
         }
 
-        // 4. Ask every connection to finish: idle HTTP/1.1 closes, busy HTTP/1.1 ends with Connection: close,
-        //    HTTP/2 sends GOAWAY. Connections not yet in Kestrel do this in OnConnectionStarted.
-        if (timeout > TimeSpan.Zero)
-        {
-            foreach (var (connection, _) in _connections)
-            {
-                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
-            }
-        }
-
-        // 5. Event-driven completion: the last OnConnectionClosed completes allClosed.
-        if (Volatile.Read(ref _active) == 0)
-        {
-            allClosed.TrySetResult();
-        }
-
-        // Wait until the deadline fixed at the start, not for a fresh timeout: stopping the accept loop and
-        // signalling took some of it already. Timers count whole milliseconds on a coarse clock and can fire a
-        // little early, so check the monotonic clock and wait out any remainder.
-        while (!allClosed.Task.IsCompleted)
-        {
-            var remaining = timeout - _timeProvider.GetElapsedTime(startTimestamp);
-            if (remaining <= TimeSpan.Zero)
-            {
-                break;
-            }
-
-            try
-            {
-                await allClosed.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), _timeProvider).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-
-        // 6. At the deadline, abort what is left. Kestrel finishes those connections once their handlers
-        //    observe RequestAborted; they stay tracked until then.
-        var aborted = allClosed.Task.IsCompleted ? 0 : AbortAll();
-
-        // 7. Forget the listener; its port was freed in step 1.
-        Volatile.Write(ref _state, (int)ListenerStatus.Stopped);
-        _onRemoved(this);
-        DisposeSocketWhenIdle();
-
-        var result = new DrainResult(
-            Name,
-            aborted > 0 ? DrainOutcome.TimedOut : DrainOutcome.Drained,
-            Math.Max(0, connectionsAtStart - aborted),
-            aborted,
-            Volatile.Read(ref _acknowledgements) - acknowledgementsBefore,
-            _timeProvider.GetElapsedTime(startTimestamp));
-
-        _diagnostics.Metrics.DrainCompleted(result);
-        RoadrunnerLog.DrainCompleted(_diagnostics.Logger, Name, result.Outcome, (long)result.Elapsed.TotalMilliseconds, result.GracefulConnections, result.AbortedConnections, result.Acknowledgements);
-        _diagnostics.Write(RoadrunnerEvents.DrainCompleted, result, static r => r);
-        return result;
+        current.Fire(deadline);
     }
 
-    /// <summary>Aborts every tracked connection, spread over the cores: each abort is a socket shutdown and close.</summary>
-    private int AbortAll()
+    /// <summary>Called by the drain when it ends, whatever the way: the listener is stopped and forgotten.</summary>
+    public void OnDrainFinished(string reason)
     {
-        var survivors = _connections.Keys;
-        var reason = new ConnectionAbortedException($"Listener '{Name}' reached its drain deadline.");
-        if (survivors.Count < ParallelAbortThreshold)
+        lock (_lock)
         {
-            foreach (var connection in survivors)
-            {
-                connection.Abort(reason);
-            }
-        }
-        else
-        {
-            Parallel.ForEach(survivors, connection => connection.Abort(reason));
+            _drain = null;
         }
 
-        var logger = _diagnostics.Logger;
-        var log = logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information);
-        foreach (var connection in survivors)
-        {
-            if (log)
-            {
-                RoadrunnerLog.ConnectionAbortedAtDeadline(logger, connection.ConnectionId, Name);
-            }
-
-            _diagnostics.Write(
-                RoadrunnerEvents.ConnectionAborted,
-                (Name, connection),
-                static s => new ConnectionAbortedEvent(s.Name, s.connection.ConnectionId, s.connection.RemoteEndPoint));
-        }
-
-        return survivors.Count;
+        _lifecycle.TryMoveTo(ListenerState.Stopped);
+        _owner.OnStopped(this, reason);
+        TryClose();
     }
 
-    /// <summary>The socket transport's listener owns the memory pool its connections use: dispose it only when they are gone.</summary>
-    private void DisposeSocketWhenIdle()
+    private void TryClose()
     {
-        if (Volatile.Read(ref _active) == 0
-            && Volatile.Read(ref _state) == (int)ListenerStatus.Stopped
-            && _socket is { } socket
-            && Interlocked.Exchange(ref _socketDisposed, 1) == 0)
+        if (Connections.Count == 0 && _lifecycle.TryMoveTo(ListenerState.Closed))
         {
             _ownedCertificate?.Dispose();
-            _ = DisposeQuietlyAsync(socket);
-        }
-    }
-
-    public static async Task DisposeQuietlyAsync(IAsyncDisposable disposable)
-    {
-        try
-        {
-            await disposable.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The peer may be gone already; nothing to report.
+            _owner.OnClosed(this);
         }
     }
 }

@@ -14,12 +14,23 @@ internal sealed class ConnectionMultiplexer : IConnectionListener
     private readonly Channel<ConnectionContext> _connections = Channel.CreateUnbounded<ConnectionContext>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
+    private int _bound;
+
     public ConnectionMultiplexer(RoadrunnerEndPoint endPoint)
     {
         EndPoint = endPoint;
     }
 
     public EndPoint EndPoint { get; }
+
+    /// <summary>
+    /// Whether Kestrel has bound this endpoint and reads from it. It does not under TestServer, nor when
+    /// PreferHostingUrls makes Kestrel serve only the server URLs: connections queued here would never be served.
+    /// </summary>
+    public bool IsBound => Volatile.Read(ref _bound) == 1;
+
+    /// <summary>Called when Kestrel binds the endpoint.</summary>
+    public void MarkBound() => Volatile.Write(ref _bound, 1);
 
     /// <summary>Raised for each connection that was queued but never handed to Kestrel (server stopped first).</summary>
     public event Action<ConnectionContext>? Dropped;
@@ -56,12 +67,14 @@ internal sealed class ConnectionMultiplexer : IConnectionListener
 
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
+        Volatile.Write(ref _bound, 0);
         _connections.Writer.TryComplete();
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _bound, 0);
         _connections.Writer.TryComplete();
         while (_connections.Reader.TryRead(out var orphan))
         {

@@ -20,6 +20,9 @@ internal sealed class RoadrunnerConnectionListenerFactory : IConnectionListenerF
 
     public ConnectionMultiplexer GetMultiplexer(TransportShape shape) => _multiplexers[(int)shape];
 
+    /// <summary>Whether Kestrel has bound every placeholder endpoint.</summary>
+    public bool AllBound => _multiplexers.All(m => m.IsBound);
+
     public bool CanBind(EndPoint endpoint) => endpoint is RoadrunnerEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -29,6 +32,8 @@ internal sealed class RoadrunnerConnectionListenerFactory : IConnectionListenerF
             throw new NotSupportedException($"{nameof(RoadrunnerConnectionListenerFactory)} binds only Roadrunner placeholder endpoints, not {endpoint}.");
         }
 
-        return ValueTask.FromResult<IConnectionListener>(_multiplexers[(int)roadrunnerEndPoint.Shape]);
+        var multiplexer = _multiplexers[(int)roadrunnerEndPoint.Shape];
+        multiplexer.MarkBound();
+        return ValueTask.FromResult<IConnectionListener>(multiplexer);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,11 +5,34 @@ using Microsoft.Extensions.Options;
 namespace Roadrunner.AspNetCore.Transport;
 
 /// <summary>
-/// The socket transport that binds the runtime listeners' real sockets. A private instance, so it is never
-/// confused with the <see cref="IConnectionListenerFactory"/> registrations Kestrel itself picks from; it
-/// honours the app's <see cref="SocketTransportOptions"/>.
+/// What the runtime listeners' own accept loops need from Kestrel's socket transport: one shared
+/// <see cref="SocketConnectionContextFactory"/> (its memory pools and I/O queues serve every listener, as
+/// Kestrel's one transport serves every endpoint) and the app's <see cref="SocketTransportOptions"/>.
+/// The listeners own their listen sockets and accept loops, so they can back off when the process runs
+/// out of file descriptors, which Kestrel's transport does not (it retries at once, in a tight loop).
 /// </summary>
-internal sealed class SocketFactoryHolder(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory)
+internal sealed class SocketFactoryHolder : IDisposable
 {
-    public IConnectionListenerFactory Factory { get; } = new SocketTransportFactory(options, loggerFactory);
+    public SocketFactoryHolder(IOptions<SocketTransportOptions> options, ILoggerFactory loggerFactory)
+    {
+        var transport = options.Value;
+        Options = transport;
+        Factory = new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions
+            {
+                IOQueueCount = transport.IOQueueCount,
+                WaitForDataBeforeAllocatingBuffer = transport.WaitForDataBeforeAllocatingBuffer,
+                MaxReadBufferSize = transport.MaxReadBufferSize,
+                MaxWriteBufferSize = transport.MaxWriteBufferSize,
+                UnsafePreferInlineScheduling = transport.UnsafePreferInlineScheduling,
+            },
+            loggerFactory.CreateLogger("Roadrunner.AspNetCore.Transport.Sockets"));
+    }
+
+    public SocketTransportOptions Options { get; }
+
+    public SocketConnectionContextFactory Factory { get; }
+
+    // The container disposes this after Kestrel has stopped, when no connection uses the pools any more.
+    public void Dispose() => Factory.Dispose();
 }

@@ -1,0 +1,128 @@
+using System.Net.Sockets;
+using Roadrunner.AspNetCore.Diagnostics;
+using Roadrunner.AspNetCore.Transport;
+
+namespace Roadrunner.AspNetCore.Listeners;
+
+/// <summary>
+/// Accepts a listener's connections and hands each socket to it. Unlike Kestrel's socket transport, which retries a
+/// failed accept at once, it backs off when the process or the system is out of file descriptors or buffers
+/// (EMFILE, ENFILE, ENOBUFS): retrying in a tight loop there starves the process until the runtime aborts. Those
+/// failures are counted and logged as one warning per <see cref="ReportInterval"/>, with the count.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StopAsync disposes the token source once the loop has ended.")]
+internal sealed class AcceptLoop
+{
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
+
+    private readonly RuntimeListener _listener;
+    private readonly ListenSocket _socket;
+    private readonly RoadrunnerDiagnostics _diagnostics;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _completion = Task.CompletedTask;
+    private long _lastReportTimestamp;
+    private int _unreportedFailures;
+    private int _failuresSinceAccept;
+
+    public AcceptLoop(RuntimeListener listener, ListenSocket socket, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
+    {
+        _listener = listener;
+        _socket = socket;
+        _diagnostics = diagnostics;
+        _timeProvider = timeProvider;
+    }
+
+    public void Start() => _completion = RunAsync();
+
+    /// <summary>Closes the listen socket (new connects are refused) and waits for the loop to end.</summary>
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        await _completion.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var backoff = TimeSpan.Zero;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket? socket;
+            try
+            {
+                socket = await _socket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                continue; // Reset while in the backlog: nothing to report, as in Kestrel.
+            }
+            catch (Exception ex)
+            {
+                backoff = backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                ReportFailure(ex);
+                if (!await WaitAsync(backoff).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (socket is null)
+            {
+                return; // Unbound.
+            }
+
+            if (_failuresSinceAccept > 0)
+            {
+                RoadrunnerLog.AcceptResumed(_diagnostics.Logger, _listener.Name, _failuresSinceAccept);
+                _failuresSinceAccept = 0;
+            }
+
+            backoff = TimeSpan.Zero;
+            _listener.OnAccepted(socket);
+        }
+    }
+
+    private async Task<bool> WaitAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _timeProvider, _stopping.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void ReportFailure(Exception exception)
+    {
+        var error = exception is SocketException socketException ? socketException.SocketErrorCode.ToString() : exception.GetType().Name;
+        _diagnostics.Metrics.AcceptFailed(_listener.Name, error);
+        _failuresSinceAccept++;
+        _unreportedFailures++;
+        var now = _timeProvider.GetTimestamp();
+        if (_lastReportTimestamp != 0 && _timeProvider.GetElapsedTime(_lastReportTimestamp, now) < ReportInterval)
+        {
+            return;
+        }
+
+        var count = _unreportedFailures;
+        _unreportedFailures = 0;
+        _lastReportTimestamp = now;
+        if (exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } exhausted)
+        {
+            RoadrunnerLog.AcceptResourceExhausted(_diagnostics.Logger, _listener.Name, exhausted.SocketErrorCode, exhausted.Message, count, (int)ReportInterval.TotalSeconds);
+        }
+        else
+        {
+            RoadrunnerLog.AcceptLoopFailed(_diagnostics.Logger, _listener.Name, count, (int)ReportInterval.TotalSeconds, exception);
+        }
+    }
+}

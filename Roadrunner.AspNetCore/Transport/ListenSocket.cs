@@ -1,0 +1,71 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace Roadrunner.AspNetCore.Transport;
+
+/// <summary>A bound, listening socket, bound the way Kestrel's socket transport binds (dual mode for <c>[::]</c>).</summary>
+internal sealed class ListenSocket : IDisposable
+{
+    private readonly Socket _socket;
+
+    private ListenSocket(Socket socket)
+    {
+        _socket = socket;
+        EndPoint = socket.LocalEndPoint!;
+    }
+
+    /// <summary>The bound endpoint, with the real port when port 0 was asked for.</summary>
+    public EndPoint EndPoint { get; }
+
+    /// <exception cref="AddressInUseException">The address is in use.</exception>
+    /// <exception cref="SocketException">Any other bind or listen failure.</exception>
+    public static ListenSocket Bind(EndPoint endPoint, int backlog)
+    {
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endPoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true; // As Kestrel: [::] serves IPv4 too.
+            }
+
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+            return new ListenSocket(socket);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new AddressInUseException(ex.Message, ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The next connected socket; <see langword="null"/> once unbound.</summary>
+    /// <exception cref="SocketException">Accept failed (out of file descriptors, connection reset in the backlog, ...).</exception>
+    public async ValueTask<Socket?> AcceptAsync()
+    {
+        try
+        {
+            return await _socket.AcceptAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Closes the listen socket: new connects are refused, and a pending accept returns <see langword="null"/>.</summary>
+    public void Dispose() => _socket.Dispose();
+}
