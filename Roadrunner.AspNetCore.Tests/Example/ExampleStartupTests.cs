@@ -25,7 +25,7 @@ public sealed class ExampleStartupTests
         configuration["Roadrunner:Listeners:admin:Address"].ShouldBe("127.0.0.1");
         configuration["Roadrunner:Listeners:public:Address"].ShouldBe("127.0.0.1");
 
-        var started = app.Logs.Where(l => l.StartsWith("Roadrunner.AspNetCore|Information|Listener '", StringComparison.Ordinal) && l.Contains("' started on ", StringComparison.Ordinal)).ToList();
+        var started = app.Logs.Where(l => l.StartsWith("Roadrunner.AspNetCore.Listeners|Information|Listener '", StringComparison.Ordinal) && l.Contains("' started on ", StringComparison.Ordinal)).ToList();
         started.Count.ShouldBe(2);
         started.ShouldContain(l => l.Contains($"Listener 'admin' started on http://127.0.0.1:{app.AdminUrl.Port}", StringComparison.Ordinal));
         started.ShouldContain(l => l.Contains($"Listener 'public' started on http://127.0.0.1:{app.PublicUrl.Port}", StringComparison.Ordinal));

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 20.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 21.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -11,11 +11,11 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(2, LogLevel.Information, "Listener '{ListenerName}' stopped ({Reason}); {OpenConnections} connection(s) still open.", EventName = "ListenerStopped")]
     public static partial void ListenerStopped(ILogger logger, string listenerName, string reason, int openConnections);
 
-    [LoggerMessage(3, LogLevel.Warning, "Listener '{ListenerName}' could not bind {EndPoint}.", EventName = "ListenerBindFailed")]
-    public static partial void ListenerBindFailed(ILogger logger, string listenerName, string endPoint, Exception exception);
+    [LoggerMessage(3, LogLevel.Warning, "Listener '{ListenerName}' could not bind {EndPoint}: {Reason}", EventName = "ListenerBindFailed")]
+    public static partial void ListenerBindFailed(ILogger logger, string listenerName, string endPoint, string reason);
 
-    [LoggerMessage(4, LogLevel.Debug, "Listener '{ListenerName}' rejected a connection from {RemoteEndPoint}: {MaxConnections} connection(s) open.", EventName = "ConnectionRejected")]
-    public static partial void ConnectionRejected(ILogger logger, string listenerName, string? remoteEndPoint, int maxConnections);
+    [LoggerMessage(4, LogLevel.Warning, "Listener '{ListenerName}' is at its cap of {MaxConnections} connection(s): closed {Count} new connection(s) in the last {WindowSeconds} s. Raise Roadrunner:Listeners:{ListenerName}:MaxConnections or add capacity.", EventName = "ConnectionsRejected")]
+    public static partial void ConnectionsRejected(ILogger logger, string listenerName, int maxConnections, int count, int windowSeconds);
 
     [LoggerMessage(5, LogLevel.Information, "Draining listener '{ListenerName}': {Connections} connection(s), deadline {Deadline:O} (none if empty).", EventName = "DrainStarted")]
     public static partial void DrainStarted(ILogger logger, string listenerName, int connections, DateTimeOffset? deadline);
@@ -67,4 +67,7 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(20, LogLevel.Error, "Runtime listeners cannot be served: {Reason}", EventName = "ServerUnusable")]
     public static partial void ServerUnusable(ILogger logger, string reason);
+
+    [LoggerMessage(21, LogLevel.Information, "The addresses http://roadrunner-http1, http://roadrunner-h2c and https://roadrunner-tls that Kestrel lists are Roadrunner's internal endpoints, not sockets: each listener binds its own address (IListenerManager.GetListeners()).", EventName = "PlaceholdersExplained")]
+    public static partial void PlaceholdersExplained(ILogger logger);
 }

@@ -1,16 +1,25 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Instruments of the <c>Roadrunner.AspNetCore</c> meter, each tagged with the listener name.</summary>
+/// <summary>
+/// Instruments of the <c>Roadrunner.AspNetCore</c> meter, each tagged with the listener name. Current state
+/// (listeners, open connections) is observed when a collector asks, so a listener attaching at any moment reads the
+/// truth, and a listener that is gone has no series; events (connections, requests, drains) are counters and histograms.
+/// </summary>
 internal sealed class RoadrunnerMetrics
 {
     public const string ListenerNameTag = "roadrunner.listener.name";
+    public const string ListenerStatusTag = "roadrunner.listener.status";
     public const string OutcomeTag = "roadrunner.drain.outcome";
+    public const string EndReasonTag = "roadrunner.connection.end_reason";
 
-    private readonly UpDownCounter<long> _listeners;
-    private readonly UpDownCounter<long> _activeConnections;
+    // Drains take from milliseconds (nothing open) to minutes (long deadlines): OpenTelemetry's default buckets
+    // (0–10,000, made for milliseconds) would put every drain under 5 s into one bucket.
+    private static readonly double[] DrainDurationBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
     private readonly Counter<long> _connectionsOpened;
     private readonly Counter<long> _connectionsRejected;
     private readonly Counter<long> _requests;
@@ -18,34 +27,37 @@ internal sealed class RoadrunnerMetrics
     private readonly Counter<long> _drainAcknowledgements;
     private readonly Counter<long> _drainAbortedConnections;
     private readonly Counter<long> _acceptErrors;
+    private Func<IEnumerable<RuntimeListener>>? _listeners;
 
     public RoadrunnerMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(RoadrunnerEvents.MeterName);
-        _listeners = meter.CreateUpDownCounter<long>("roadrunner.listeners", "{listener}", "Listeners registered (accepting or draining).");
-        _activeConnections = meter.CreateUpDownCounter<long>("roadrunner.listener.active_connections", "{connection}", "Connections open on a listener.");
+        meter.CreateObservableUpDownCounter("roadrunner.listeners", ObserveListeners, "{listener}", "Registered listeners, by status (accepting or draining).");
+        meter.CreateObservableUpDownCounter("roadrunner.listener.active_connections", ObserveConnections, "{connection}", "Connections open on a listener, including stopped listeners whose connections are still open.");
         _connectionsOpened = meter.CreateCounter<long>("roadrunner.listener.connections_opened", "{connection}", "Connections accepted by a listener.");
         _connectionsRejected = meter.CreateCounter<long>("roadrunner.listener.connections_rejected", "{connection}", "Connections closed at once because the listener was at its cap.");
         _requests = meter.CreateCounter<long>("roadrunner.listener.requests", "{request}", "Requests received by a listener.");
-        _drainDuration = meter.CreateHistogram<double>("roadrunner.drain.duration", "s", "Time a drain took.");
+        _drainDuration = meter.CreateHistogram(
+            "roadrunner.drain.duration",
+            "s",
+            "Time a drain took.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DrainDurationBuckets });
         _drainAcknowledgements = meter.CreateCounter<long>("roadrunner.drain.acknowledgements", "{acknowledgement}", "Drain signals acknowledged by handlers.");
-        _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections aborted at a drain deadline.");
+        _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections cut during a drain, by end reason (drain_deadline, server_shutdown).");
         _acceptErrors = meter.CreateCounter<long>("roadrunner.listener.accept_errors", "{error}", "Failed accepts of a listener (out of file descriptors, ...); the accept loop backs off.");
     }
 
-    public void ListenerAdded(string listener) => Add(_listeners, 1, listener);
+    /// <summary>Where the observable instruments read current state; set once by the listener manager.</summary>
+    public void Observe(Func<IEnumerable<RuntimeListener>> listeners) => _listeners = listeners;
 
-    public void ListenerRemoved(string listener) => Add(_listeners, -1, listener);
-
-    public void ConnectionOpened(string listener)
-    {
-        Add(_activeConnections, 1, listener);
-        Add(_connectionsOpened, 1, listener);
-    }
-
-    public void ConnectionClosed(string listener) => Add(_activeConnections, -1, listener);
+    public void ConnectionOpened(string listener) => Add(_connectionsOpened, 1, listener);
 
     public void ConnectionRejected(string listener) => Add(_connectionsRejected, 1, listener);
+
+    public void RequestReceived(string listener) => Add(_requests, 1, listener);
+
+    public void DrainAcknowledged(string? listener) => Add(_drainAcknowledgements, 1, listener);
 
     public void AcceptFailed(string listener, string errorType)
     {
@@ -55,11 +67,9 @@ internal sealed class RoadrunnerMetrics
         }
     }
 
-    public void RequestReceived(string listener) => Add(_requests, 1, listener);
-
-    public void DrainAcknowledged(string? listener) => Add(_drainAcknowledgements, 1, listener);
-
-    public void DrainCompleted(DrainResult result)
+    /// <param name="result">The drain's result.</param>
+    /// <param name="cutAtDeadline">Connections the drain cut at its deadline; the rest of the aborted ones were cut by the server's shutdown.</param>
+    public void DrainCompleted(DrainResult result, int cutAtDeadline)
     {
         if (_drainDuration.Enabled)
         {
@@ -71,21 +81,44 @@ internal sealed class RoadrunnerMetrics
             _drainDuration.Record(result.Elapsed.TotalSeconds, tags);
         }
 
-        if (result.AbortedConnections > 0)
+        if (_drainAbortedConnections.Enabled)
         {
-            Add(_drainAbortedConnections, result.AbortedConnections, result.ListenerName);
+            var byServer = result.AbortedConnections - cutAtDeadline;
+            if (cutAtDeadline > 0)
+            {
+                _drainAbortedConnections.Add(cutAtDeadline, new(ListenerNameTag, result.ListenerName), new(EndReasonTag, "drain_deadline"));
+            }
+
+            if (byServer > 0)
+            {
+                _drainAbortedConnections.Add(byServer, new(ListenerNameTag, result.ListenerName), new(EndReasonTag, "server_shutdown"));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveListeners()
+    {
+        foreach (var listener in _listeners?.Invoke() ?? [])
+        {
+            if (listener.State is ListenerState.Accepting or ListenerState.Draining)
+            {
+                yield return new Measurement<long>(
+                    1,
+                    new KeyValuePair<string, object?>(ListenerNameTag, listener.Name),
+                    new KeyValuePair<string, object?>(ListenerStatusTag, listener.State == ListenerState.Accepting ? "accepting" : "draining"));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveConnections()
+    {
+        foreach (var listener in _listeners?.Invoke() ?? [])
+        {
+            yield return new Measurement<long>(listener.ActiveConnections, new KeyValuePair<string, object?>(ListenerNameTag, listener.Name));
         }
     }
 
     private static void Add(Counter<long> counter, long delta, string? listener)
-    {
-        if (counter.Enabled)
-        {
-            counter.Add(delta, new KeyValuePair<string, object?>(ListenerNameTag, listener));
-        }
-    }
-
-    private static void Add(UpDownCounter<long> counter, long delta, string listener)
     {
         if (counter.Enabled)
         {

@@ -73,7 +73,7 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
         }
         catch (AggregateException ex)
         {
-            RoadrunnerLog.DrainCallbackFailed(_diagnostics.Logger, ListenerName, ex);
+            RoadrunnerLog.DrainCallbackFailed(_diagnostics.DrainLogger, ListenerName, ex);
         }
     }
 
@@ -84,7 +84,7 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
         Listener?.RecordAcknowledgement();
         _diagnostics.Metrics.DrainAcknowledged(ListenerName);
 
-        var logger = _diagnostics.Logger;
+        var logger = _diagnostics.DrainLogger;
         var remaining = RemainingUntil(deadline);
         if (logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
         {

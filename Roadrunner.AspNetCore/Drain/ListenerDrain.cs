@@ -42,7 +42,7 @@ internal sealed class ListenerDrain
         {
             var deadline = _deadline.Utc;
             _listener.PublishDrainDeadline(deadline);
-            RoadrunnerLog.DrainDeadlineMoved(_diagnostics.Logger, _listener.Name, deadline);
+            RoadrunnerLog.DrainDeadlineMoved(_diagnostics.DrainLogger, _listener.Name, deadline);
         }
     }
 
@@ -63,7 +63,7 @@ internal sealed class ListenerDrain
             // 2. Every request of every generation (soft drains included) learns the deadline.
             var deadline = _deadline.Utc;
             _listener.PublishDrainDeadline(deadline);
-            RoadrunnerLog.DrainStarted(_diagnostics.Logger, _listener.Name, connectionsAtStart, deadline);
+            RoadrunnerLog.DrainStarted(_diagnostics.DrainLogger, _listener.Name, connectionsAtStart, deadline);
             _diagnostics.Write(
                 RoadrunnerEvents.DrainStarted,
                 (_listener.Name, deadline, connectionsAtStart),
@@ -80,9 +80,10 @@ internal sealed class ListenerDrain
             await Task.WhenAny(empty, _deadline.Reached).ConfigureAwait(false);
 
             // 5. At the deadline, cut what is left, then give those sockets a short grace to be gone.
+            var cut = 0;
             if (!empty.IsCompleted)
             {
-                Force(connections);
+                cut = Force(connections);
                 using var grace = new DrainDeadline(_timeProvider, AbortGrace);
                 await Task.WhenAny(empty, grace.Reached).ConfigureAwait(false);
             }
@@ -90,7 +91,7 @@ internal sealed class ListenerDrain
             var lingering = connections.Count;
             if (lingering > 0)
             {
-                RoadrunnerLog.ConnectionsLingering(_diagnostics.Logger, _listener.Name, lingering, (long)AbortGrace.TotalMilliseconds);
+                RoadrunnerLog.ConnectionsLingering(_diagnostics.DrainLogger, _listener.Name, lingering, (long)AbortGrace.TotalMilliseconds);
             }
 
             // Counted as they closed: a connection cut by anyone (this drain, or Kestrel at the host's shutdown
@@ -105,15 +106,15 @@ internal sealed class ListenerDrain
                 _listener.Acknowledgements - acknowledgementsBefore,
                 _deadline.Elapsed);
 
-            _diagnostics.Metrics.DrainCompleted(result);
-            RoadrunnerLog.DrainCompleted(_diagnostics.Logger, _listener.Name, result.Outcome, (long)result.Elapsed.TotalMilliseconds, result.GracefulConnections, result.AbortedConnections, result.Acknowledgements);
+            _diagnostics.Metrics.DrainCompleted(result, cut);
+            RoadrunnerLog.DrainCompleted(_diagnostics.DrainLogger, _listener.Name, result.Outcome, (long)result.Elapsed.TotalMilliseconds, result.GracefulConnections, result.AbortedConnections, result.Acknowledgements);
             _diagnostics.Write(RoadrunnerEvents.DrainCompleted, result, static r => r);
             return result;
         }
         catch (Exception ex)
         {
             reason = "drain failed";
-            RoadrunnerLog.DrainFailed(_diagnostics.Logger, _listener.Name, ex);
+            RoadrunnerLog.DrainFailed(_diagnostics.DrainLogger, _listener.Name, ex);
             throw;
         }
         finally
@@ -123,11 +124,11 @@ internal sealed class ListenerDrain
         }
     }
 
-    private void Force(ConnectionRegistry connections)
+    private int Force(ConnectionRegistry connections)
     {
         var reason = new ConnectionAbortedException($"Listener '{_listener.Name}' reached its drain deadline.");
         var survivors = connections.ForceAll(reason);
-        var logger = _diagnostics.Logger;
+        var logger = _diagnostics.DrainLogger;
         var logEach = logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug);
         foreach (var connection in survivors)
         {
@@ -143,5 +144,6 @@ internal sealed class ListenerDrain
         }
 
         RoadrunnerLog.ConnectionsAbortedAtDeadline(logger, _listener.Name, survivors.Count);
+        return survivors.Count;
     }
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Hosting;
@@ -13,6 +15,9 @@ internal static class RoadrunnerConnectionMiddleware
     {
         if (connection.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener)
         {
+            // Kestrel's own connection metrics (kestrel.connection.duration, ...) carry only the placeholder
+            // endpoint; the listener name tells them apart. Kestrel offers the feature only while someone listens.
+            connection.Features.Get<IConnectionMetricsTagsFeature>()?.Tags.Add(new(RoadrunnerMetrics.ListenerNameTag, listener.Name));
             listener.OnConnectionStarted(connection);
         }
 

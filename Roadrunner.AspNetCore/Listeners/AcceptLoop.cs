@@ -22,9 +22,8 @@ internal sealed class AcceptLoop
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly LogThrottle _failureLog;
     private Task _completion = Task.CompletedTask;
-    private long _lastReportTimestamp;
-    private int _unreportedFailures;
     private int _failuresSinceAccept;
 
     public AcceptLoop(RuntimeListener listener, ListenSocket socket, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
@@ -33,6 +32,7 @@ internal sealed class AcceptLoop
         _socket = socket;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
+        _failureLog = new LogThrottle(timeProvider, ReportInterval);
     }
 
     public void Start() => _completion = RunAsync();
@@ -79,7 +79,7 @@ internal sealed class AcceptLoop
 
             if (_failuresSinceAccept > 0)
             {
-                RoadrunnerLog.AcceptResumed(_diagnostics.Logger, _listener.Name, _failuresSinceAccept);
+                RoadrunnerLog.AcceptResumed(_diagnostics.TransportLogger, _listener.Name, _failuresSinceAccept);
                 _failuresSinceAccept = 0;
             }
 
@@ -106,23 +106,18 @@ internal sealed class AcceptLoop
         var error = exception is SocketException socketException ? socketException.SocketErrorCode.ToString() : exception.GetType().Name;
         _diagnostics.Metrics.AcceptFailed(_listener.Name, error);
         _failuresSinceAccept++;
-        _unreportedFailures++;
-        var now = _timeProvider.GetTimestamp();
-        if (_lastReportTimestamp != 0 && _timeProvider.GetElapsedTime(_lastReportTimestamp, now) < ReportInterval)
+        if (!_failureLog.TryReport(out var count))
         {
             return;
         }
 
-        var count = _unreportedFailures;
-        _unreportedFailures = 0;
-        _lastReportTimestamp = now;
         if (exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } exhausted)
         {
-            RoadrunnerLog.AcceptResourceExhausted(_diagnostics.Logger, _listener.Name, exhausted.SocketErrorCode, exhausted.Message, count, (int)ReportInterval.TotalSeconds);
+            RoadrunnerLog.AcceptResourceExhausted(_diagnostics.TransportLogger, _listener.Name, exhausted.SocketErrorCode, exhausted.Message, count, (int)ReportInterval.TotalSeconds);
         }
         else
         {
-            RoadrunnerLog.AcceptLoopFailed(_diagnostics.Logger, _listener.Name, count, (int)ReportInterval.TotalSeconds, exception);
+            RoadrunnerLog.AcceptLoopFailed(_diagnostics.TransportLogger, _listener.Name, count, (int)ReportInterval.TotalSeconds, exception);
         }
     }
 }

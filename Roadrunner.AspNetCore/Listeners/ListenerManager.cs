@@ -36,6 +36,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
         HostSignal = new DrainSignal(listener: null, diagnostics, timeProvider);
+        diagnostics.Metrics.Observe(() => _live.Keys);
 
         // Connections queued for Kestrel when it stopped are never served: close them, which releases their slots.
         foreach (var shape in Enum.GetValues<TransportShape>())
@@ -120,7 +121,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         {
             _names.TryRemove(new KeyValuePair<string, RuntimeListener>(name, listener));
             listener.DisposeUnstarted();
-            RoadrunnerLog.ListenerBindFailed(_diagnostics.Logger, name, listener.EndPoint.ToString() ?? string.Empty, ex);
+            RoadrunnerLog.ListenerBindFailed(_diagnostics.ListenersLogger, name, listener.EndPoint.ToString() ?? string.Empty, ex.Message);
             throw;
         }
 
@@ -135,9 +136,8 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             throw new InvalidOperationException($"Listener '{name}' was not started: the host is shutting down.");
         }
 
-        _diagnostics.Metrics.ListenerAdded(name);
         var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.Logger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
+        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStarted,
             info,
@@ -199,7 +199,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         using var deadline = new DrainDeadline(_timeProvider, timeout);
         HostSignal.Fire(deadline.Utc);
         var listeners = _live.Keys.OrderByDescending(l => l.Sequence).ToList();
-        RoadrunnerLog.HostShutdownDrain(_diagnostics.Logger, listeners.Count, deadline.Utc);
+        RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, listeners.Count, deadline.Utc);
         var drains = listeners.Select(l => l.DrainAsync(timeout)).OfType<Task<DrainResult>>();
         return await Task.WhenAll(drains).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -217,12 +217,13 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         if (_transport.AllBound)
         {
             Volatile.Write(ref _serverProblem, string.Empty);
+            RoadrunnerLog.PlaceholdersExplained(_diagnostics.HostingLogger);
             return;
         }
 
         var problem = DescribeUnusableServer(server, preferHostingUrls);
         Volatile.Write(ref _serverProblem, problem);
-        RoadrunnerLog.ServerUnusable(_diagnostics.Logger, problem);
+        RoadrunnerLog.ServerUnusable(_diagnostics.HostingLogger, problem);
         var started = _names.Values.ToList();
         foreach (var listener in started)
         {
@@ -261,8 +262,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             return false;
         }
 
-        _diagnostics.Metrics.ListenerRemoved(listener.Name);
-        RoadrunnerLog.ListenerStopped(_diagnostics.Logger, listener.Name, reason, listener.ActiveConnections);
+        RoadrunnerLog.ListenerStopped(_diagnostics.ListenersLogger, listener.Name, reason, listener.ActiveConnections);
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStopped,
             listener,

@@ -25,6 +25,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private readonly TimeProvider _timeProvider;
     private readonly X509Certificate2? _ownedCertificate;
     private readonly Lock _lock = new();
+    private readonly LogThrottle _rejectionLog;
 
     private ListenSocket? _socket;
     private AcceptLoop? _acceptLoop;
@@ -61,6 +62,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
         _signal = new DrainSignal(this, diagnostics, timeProvider);
+        _rejectionLog = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
     }
 
     public string Name { get; }
@@ -185,9 +187,9 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         Interlocked.Increment(ref _rejected);
         _diagnostics.Metrics.ConnectionRejected(Name);
         var remote = socket.RemoteEndPoint;
-        if (_diagnostics.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+        if (_rejectionLog.TryReport(out var count))
         {
-            RoadrunnerLog.ConnectionRejected(_diagnostics.Logger, Name, remote?.ToString(), maxConnections);
+            RoadrunnerLog.ConnectionsRejected(_diagnostics.TransportLogger, Name, maxConnections, count, (int)_rejectionLog.Interval.TotalSeconds);
         }
 
         _diagnostics.Write(
@@ -225,7 +227,6 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             return;
         }
 
-        _diagnostics.Metrics.ConnectionClosed(Name);
         if (wasLast)
         {
             TryClose();
@@ -285,7 +286,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             Volatile.Write(ref _signal, new DrainSignal(this, _diagnostics, _timeProvider));
         }
 
-        RoadrunnerLog.DrainNotified(_diagnostics.Logger, Name, deadline);
+        RoadrunnerLog.DrainNotified(_diagnostics.DrainLogger, Name, deadline);
         _diagnostics.Write(
             RoadrunnerEvents.DrainNotified,
             (Name, deadline, ActiveConnections),

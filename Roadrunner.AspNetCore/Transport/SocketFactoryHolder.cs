@@ -26,7 +26,8 @@ internal sealed class SocketFactoryHolder : IDisposable
                 MaxWriteBufferSize = transport.MaxWriteBufferSize,
                 UnsafePreferInlineScheduling = transport.UnsafePreferInlineScheduling,
             },
-            loggerFactory.CreateLogger("Roadrunner.AspNetCore.Transport.Sockets"));
+            // Kestrel's own category for socket connections, so existing log filters apply to listener connections too.
+            loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
     }
 
     public SocketTransportOptions Options { get; }
