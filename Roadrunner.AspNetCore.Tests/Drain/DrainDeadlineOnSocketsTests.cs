@@ -35,6 +35,22 @@ public sealed class DrainDeadlineOnSocketsTests
         await Should.ThrowAsync<WebSocketException>(() => ws.ReceiveAsync(new byte[16], CancellationToken.None).WaitAsync(Bound));
     }
 
+    [Fact]
+    public async Task Timeout_zero_cuts_at_once_without_the_clock_moving()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await TestApp.StartAsync(builder => builder.Services.AddSingleton<TimeProvider>(time));
+        var url = await app.StartListenerAsync("zero");
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{url.Port}/ws?ignoreDrain=true"), CancellationToken.None).WaitAsync(Bound);
+
+        var result = await app.Manager.DrainAsync("zero", TimeSpan.Zero).WaitAsync(Bound);
+
+        result!.Outcome.ShouldBe(DrainOutcome.TimedOut);
+        result.AbortedConnections.ShouldBe(1);
+        result.Elapsed.ShouldBe(TimeSpan.Zero);
+    }
+
     private static async Task<string> EchoAsync(ClientWebSocket ws, string text)
     {
         await ws.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Bound);

@@ -178,8 +178,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         result!.Outcome.ShouldBe(DrainOutcome.TimedOut);
         result.AbortedConnections.ShouldBe(1);
         result.GracefulConnections.ShouldBe(0);
-        result.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300));
-        result.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(400));
+        result.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300)); // The exact deadline: DrainDeadlineOnSocketsTests, on a fake clock.
         var aborted = await _events.WaitForAsync<ConnectionAbortedEvent>(RoadrunnerEvents.ConnectionAborted, e => e.ListenerName == name);
         aborted.ConnectionId.ShouldNotBeNullOrEmpty();
         await Should.ThrowAsync<WebSocketException>(() => ws.ReceiveAsync(new byte[16], CancellationToken.None));
@@ -198,7 +197,6 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         result!.Outcome.ShouldBe(DrainOutcome.TimedOut);
         result.AbortedConnections.ShouldBe(1);
-        result.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(100));
         var (bytes, _) = await Net.ReadUntilClosedAsync(socket, TimeSpan.FromSeconds(5));
         bytes.ShouldBe(0);
     }
