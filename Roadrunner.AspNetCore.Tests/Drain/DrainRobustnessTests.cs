@@ -164,5 +164,5 @@ public sealed class DrainRobustnessTests : IAsyncLifetime
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference WeakSignal(RuntimeListener listener) => new(listener.CurrentSignal);
+    private static WeakReference WeakSignal(RuntimeListener listener) => new(listener.SignalForNewRequest());
 }

@@ -44,6 +44,10 @@ internal sealed class RoadrunnerDiagnostics : IDisposable
     /// Writes an event if anyone listens; the payload is built only then. The generic <c>Write</c> keeps the payload's
     /// public properties for trimming, so this path is trim- and AOT-safe.
     /// </summary>
+    [UnconditionalSuppressMessage(
+        "Trimming",
+        "IL2026",
+        Justification = "Payloads are flat records of primitives, strings, endpoints and enums; their public properties are kept by the annotation on TPayload.")]
     public void Write<TState, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] TPayload>(
         string name, TState state, Func<TState, TPayload> payload)
     {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 21.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 22.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -70,4 +70,7 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(21, LogLevel.Information, "The addresses http://roadrunner-http1, http://roadrunner-h2c and https://roadrunner-tls that Kestrel lists are Roadrunner's internal endpoints, not sockets: each listener binds its own address (IListenerManager.GetListeners()).", EventName = "PlaceholdersExplained")]
     public static partial void PlaceholdersExplained(ILogger logger);
+
+    [LoggerMessage(22, LogLevel.Information, "Host is stopping. Readiness is Unhealthy from now; serving normally for the shutdown delay {Delay} (until {DelayEndsAt:O}), then draining {Listeners} listener(s) until {DrainDeadline:O}; the host's ShutdownTimeout ends at {HostDeadline:O} (empty: none).", EventName = "ShutdownTimeline")]
+    public static partial void ShutdownTimeline(ILogger logger, TimeSpan delay, DateTimeOffset delayEndsAt, int listeners, DateTimeOffset? drainDeadline, DateTimeOffset? hostDeadline);
 }

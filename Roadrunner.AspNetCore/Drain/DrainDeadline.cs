@@ -53,6 +53,22 @@ internal sealed class DrainDeadline : IDisposable
         }
     }
 
+    /// <summary>Time left until the deadline (zero once passed); <see langword="null"/> for none.</summary>
+    public TimeSpan? Remaining
+    {
+        get
+        {
+            var timeout = CurrentTimeout;
+            if (timeout == Timeout.InfiniteTimeSpan)
+            {
+                return null;
+            }
+
+            var remaining = timeout - Elapsed;
+            return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        }
+    }
+
     /// <summary>Time since the deadline was set.</summary>
     public TimeSpan Elapsed => _timeProvider.GetElapsedTime(_startTimestamp);
 

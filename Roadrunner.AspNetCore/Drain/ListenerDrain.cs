@@ -41,7 +41,7 @@ internal sealed class ListenerDrain
         if (_deadline.TryShorten(timeout))
         {
             var deadline = _deadline.Utc;
-            _listener.PublishDrainDeadline(deadline);
+            _listener.MoveDrainDeadline(deadline);
             RoadrunnerLog.DrainDeadlineMoved(_diagnostics.DrainLogger, _listener.Name, deadline);
         }
     }
@@ -51,18 +51,20 @@ internal sealed class ListenerDrain
         var reason = "drain";
         try
         {
-            // 1. Stop accepting before anyone is told, so no connection can slip in after the broadcast.
-            await _listener.StopAcceptingAsync().ConfigureAwait(false);
-
+            // Counted from the call: a joining drain call may tell requests the deadline before step 2.
             var connections = _listener.Connections;
             var gracefulBefore = connections.GracefulCloses;
             var forcedBefore = connections.ForcedCloses;
             var acknowledgementsBefore = _listener.Acknowledgements;
+
+            // 1. Stop accepting before anyone is told, so no connection can slip in after the broadcast.
+            await _listener.StopAcceptingAsync().ConfigureAwait(false);
             var connectionsAtStart = connections.Count;
 
             // 2. Every request of every generation (soft drains included) learns the deadline.
             var deadline = _deadline.Utc;
-            _listener.PublishDrainDeadline(deadline);
+            var spread = EffectiveSpread(_listener.DrainSpread, _deadline);
+            _listener.PublishDrainDeadline(deadline, spread);
             RoadrunnerLog.DrainStarted(_diagnostics.DrainLogger, _listener.Name, connectionsAtStart, deadline);
             _diagnostics.Write(
                 RoadrunnerEvents.DrainStarted,
@@ -122,6 +124,20 @@ internal sealed class ListenerDrain
             _deadline.Dispose();
             _listener.OnDrainFinished(reason);
         }
+    }
+
+    /// <summary>
+    /// The spread window, bounded to half the time left so the last request told still has half the deadline to
+    /// finish in; a drain without deadline spreads over the whole window.
+    /// </summary>
+    internal static TimeSpan EffectiveSpread(TimeSpan spread, DrainDeadline deadline)
+    {
+        if (spread <= TimeSpan.Zero || deadline.Reached.IsCompleted)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return deadline.Remaining is { } remaining && remaining / 2 < spread ? remaining / 2 : spread;
     }
 
     private int Force(ConnectionRegistry connections)

@@ -15,7 +15,7 @@ internal sealed class RoadrunnerDrainMiddleware(RequestDelegate next, ListenerMa
         if (context.Features.Get<IRoadrunnerDrainFeature>() is null)
         {
             IRoadrunnerDrainFeature signal = context.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener
-                ? listener.CurrentSignal
+                ? listener.SignalForNewRequest()
                 : manager.HostSignal;
             context.Features.Set(signal);
         }

@@ -29,7 +29,7 @@ public static class RoadrunnerHttpContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         return context.Features.Get<IRoadrunnerDrainFeature>()
-            ?? (context.Features.Get<IRoadrunnerListenerFeature>() as RuntimeListener)?.CurrentSignal
+            ?? (context.Features.Get<IRoadrunnerListenerFeature>() as RuntimeListener)?.SignalForNewRequest()
             ?? (IRoadrunnerDrainFeature?)context.RequestServices?.GetService<ListenerManager>()?.HostSignal
             ?? Never;
     }

@@ -4,13 +4,19 @@ using Roadrunner.AspNetCore.Listeners;
 namespace Roadrunner.AspNetCore.HealthChecks;
 
 /// <summary>
-/// Readiness: unhealthy once host shutdown has begun (take the pod out of rotation), degraded while a
-/// listener drains, healthy otherwise.
+/// Readiness: unhealthy from the first moment of host shutdown (the shutdown delay included, so a load balancer
+/// stops routing here while the app still serves), degraded while a listener drains, healthy otherwise.
 /// </summary>
 internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (manager.ShutdownDelayEndsAt is { } delayEnds)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"The host is shutting down: still serving until {delayEnds:O} (Roadrunner:ShutdownDelay) so load balancers stop routing here; then listeners drain."));
+        }
+
         if (manager.IsShuttingDown)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("The host is shutting down; listeners are draining."));

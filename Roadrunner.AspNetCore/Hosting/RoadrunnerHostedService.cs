@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Hosting;
@@ -15,6 +16,8 @@ namespace Roadrunner.AspNetCore.Hosting;
 internal sealed class RoadrunnerHostedService(
     ListenerManager manager,
     IServiceProvider services,
+    TimeProvider timeProvider,
+    RoadrunnerDiagnostics diagnostics,
     IOptions<RoadrunnerOptions> options,
     IOptions<HostOptions> hostOptions) : IHostedLifecycleService
 {
@@ -49,13 +52,35 @@ internal sealed class RoadrunnerHostedService(
         return manager.VerifyServerAsync(server, preferHostingUrls);
     }
 
+    /// <summary>
+    /// Host shutdown: readiness turns Unhealthy at once; everything keeps serving for <see cref="RoadrunnerOptions.ShutdownDelay"/>
+    /// so load balancers stop routing here; then every listener drains, in shutdown-order groups, within
+    /// <c>ShutdownTimeout − ShutdownDelay − ShutdownDrainMargin</c>.
+    /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         // The token fires when the host's ShutdownTimeout runs out; from then on Kestrel cuts connections.
         using var forced = cancellationToken.Register(static m => ((ListenerManager)m!).OnHostStopForced(), manager);
+        var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
+        var delay = options.Value.ShutdownDelay;
+        var drainTimeout = DrainTimeout(shutdownTimeout, delay, options.Value.ShutdownDrainMargin);
+        var now = timeProvider.GetUtcNow();
+        manager.BeginShutdown(delay);
+        RoadrunnerLog.ShutdownTimeline(
+            diagnostics.HostingLogger,
+            delay,
+            now + delay,
+            manager.ShutdownGroups().Sum(g => g.Count),
+            drainTimeout == Timeout.InfiniteTimeSpan ? null : now + delay + drainTimeout,
+            shutdownTimeout == Timeout.InfiniteTimeSpan ? null : now + shutdownTimeout);
         try
         {
-            await manager.DrainAllAsync(DrainTimeout(hostOptions.Value.ShutdownTimeout, options.Value.ShutdownDrainMargin), cancellationToken).ConfigureAwait(false);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
+            await manager.DrainForShutdownAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -66,14 +91,20 @@ internal sealed class RoadrunnerHostedService(
     /// <summary>
     /// <c>ShutdownTimeout − ShutdownDrainMargin</c>, never below zero; an infinite shutdown timeout drains without deadline.
     /// </summary>
-    internal static TimeSpan DrainTimeout(TimeSpan shutdownTimeout, TimeSpan margin)
+    internal static TimeSpan DrainTimeout(TimeSpan shutdownTimeout, TimeSpan margin) => DrainTimeout(shutdownTimeout, TimeSpan.Zero, margin);
+
+    /// <summary>
+    /// <c>ShutdownTimeout − ShutdownDelay − ShutdownDrainMargin</c>, never below zero; an infinite shutdown timeout drains
+    /// without deadline.
+    /// </summary>
+    internal static TimeSpan DrainTimeout(TimeSpan shutdownTimeout, TimeSpan delay, TimeSpan margin)
     {
         if (shutdownTimeout == Timeout.InfiniteTimeSpan)
         {
             return Timeout.InfiniteTimeSpan;
         }
 
-        var timeout = shutdownTimeout - margin;
+        var timeout = shutdownTimeout - delay - margin;
         return timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero;
     }
 

@@ -19,6 +19,18 @@ public sealed class RoadrunnerOptions
     public TimeSpan ShutdownDrainMargin { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How long the app keeps serving normally after host shutdown begins, with readiness already Unhealthy, before
+    /// any listener drains: the time a load balancer or a Kubernetes Service needs to stop routing here (readiness
+    /// probe period × failure threshold, or endpoint-removal propagation). During the delay HTTP/1.1 responses carry
+    /// <c>Connection: close</c>, so pooled keep-alive connections move to other instances before the drain. The drain
+    /// deadline becomes <c>ShutdownTimeout − ShutdownDelay − ShutdownDrainMargin</c>. Defaults to zero.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; }
+
+    /// <summary>The default <see cref="ListenerOptions.DrainSpread"/> of every listener. Defaults to zero (everyone at once).</summary>
+    public TimeSpan DrainSpread { get; set; }
+
+    /// <summary>
     /// Bind the addresses of the <c>urls</c>, <c>http_ports</c> and <c>https_ports</c> settings
     /// (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, ...) as ordinary Kestrel endpoints. Kestrel ignores those
     /// settings as soon as any endpoint is declared in code, which Roadrunner's placeholder endpoints are, so

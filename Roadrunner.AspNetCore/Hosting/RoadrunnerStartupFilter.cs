@@ -12,15 +12,23 @@ namespace Roadrunner.AspNetCore.Hosting;
 /// Taking the signal here, where the request is counted, means a soft drain reaches every request the listener has
 /// received, however far it has got through the pipeline. Allocates nothing per request.
 /// </summary>
-internal sealed class RoadrunnerStartupFilter : IStartupFilter
+internal sealed class RoadrunnerStartupFilter(ListenerManager manager) : IStartupFilter
 {
     // RFC 9113 §8.7: REFUSED_STREAM tells the client the stream was not processed and is safe to retry.
     private const int RefusedStream = 0x7;
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        app.Use(static (context, nextMiddleware) =>
+        app.Use((context, nextMiddleware) =>
         {
+            // During host shutdown (its delay included), HTTP/1.1 keep-alive connections are moved off gently: the
+            // response closes the connection, and the client's next request opens a new one, to wherever the load
+            // balancer now routes. HTTP/2 connections get their GOAWAY when the drain starts.
+            if (manager.IsShuttingDown && HttpProtocol.IsHttp11(context.Request.Protocol))
+            {
+                context.Response.Headers.Connection = "close";
+            }
+
             if (context.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener listener)
             {
                 // Kestrel's first GOAWAY (last-stream-id 2^31-1) still admits streams the client sends after it;
@@ -34,7 +42,7 @@ internal sealed class RoadrunnerStartupFilter : IStartupFilter
                 }
 
                 listener.RecordRequest();
-                context.Features.Set<IRoadrunnerDrainFeature>(listener.CurrentSignal);
+                context.Features.Set<IRoadrunnerDrainFeature>(listener.SignalForNewRequest());
             }
 
             return nextMiddleware(context);

@@ -40,9 +40,17 @@ public interface IListenerManager
     /// deadline passes, aborts what is left, and removes the listener. A second call while a drain runs joins it.
     /// </summary>
     /// <param name="name">The listener.</param>
-    /// <param name="timeout">Grace period; <see cref="TimeSpan.Zero"/> aborts open connections at once.</param>
+    /// <param name="timeout">
+    /// Grace period; <see cref="TimeSpan.Zero"/> aborts open connections at once; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// drains without deadline (handlers see <c>Deadline == null</c>). A second call with an earlier deadline moves the
+    /// running drain's deadline up; a drain is never extended.
+    /// </param>
     /// <param name="cancellationToken">Stops waiting for the result; the drain itself runs on to its deadline.</param>
-    /// <returns>The drain's result, or <see langword="null"/> when no listener has that name.</returns>
+    /// <returns>
+    /// The drain's result, or <see langword="null"/> when no listener has that name. It comes once every socket of the
+    /// listener is closed; connections cut at the deadline get up to a second more for their handlers to return.
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
     Task<DrainResult?> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -51,4 +59,15 @@ public interface IListenerManager
     /// </summary>
     /// <returns><see langword="true"/> if the listener exists; <see langword="false"/> otherwise.</returns>
     Task<bool> NotifyDrainAsync(string name, DateTimeOffset deadline, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drains every listener, for apps that orchestrate their own shutdown: in <see cref="ListenerOptions.ShutdownOrder"/>
+    /// groups (lower first; equal orders in parallel; the next group starts when the previous one is done), all within
+    /// one deadline. Stopped listeners whose connections are still open are drained too. Ordinary Kestrel endpoints are
+    /// not signalled (host shutdown does that).
+    /// </summary>
+    /// <param name="timeout">The overall deadline; <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="cancellationToken">Stops waiting; the drains run on to their deadline.</param>
+    /// <returns>One result per drained listener, in drain order.</returns>
+    Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 }

@@ -21,16 +21,21 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private readonly ListenerOptionsValidator _validator = new();
+    private readonly IOptions<RoadrunnerOptions> _options;
     private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
     private long _sequence;
     private int _hostStopForced;
+    private int _shutdownPhase;
+    private long _shutdownDelayEndsUtcTicks;
 
     public ListenerManager(
         SocketFactoryHolder sockets,
         RoadrunnerConnectionListenerFactory transport,
         RoadrunnerDiagnostics diagnostics,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        IOptions<RoadrunnerOptions> options)
     {
+        _options = options;
         _sockets = sockets;
         _transport = transport;
         _diagnostics = diagnostics;
@@ -48,7 +53,17 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     /// <summary>The host-shutdown signal, for requests on ordinary Kestrel endpoints.</summary>
     public DrainSignal HostSignal { get; }
 
-    public bool IsShuttingDown => HostSignal.IsDraining;
+    /// <summary>Host shutdown has begun (the shutdown delay or the drain): readiness is Unhealthy, no listener starts.</summary>
+    public bool IsShuttingDown => ShutdownPhase != ShutdownPhase.Running;
+
+    public ShutdownPhase ShutdownPhase => (ShutdownPhase)Volatile.Read(ref _shutdownPhase);
+
+    /// <summary>When the shutdown delay ends and the drain begins; <see langword="null"/> outside the delay.</summary>
+    public DateTimeOffset? ShutdownDelayEndsAt =>
+        ShutdownPhase == ShutdownPhase.Delaying ? new DateTimeOffset(Interlocked.Read(ref _shutdownDelayEndsUtcTicks), TimeSpan.Zero) : null;
+
+    /// <summary>The default drain spread of listeners that do not set their own.</summary>
+    public TimeSpan DefaultDrainSpread => _options.Value.DrainSpread;
 
     /// <summary>Set once the host's shutdown timeout has run out: Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => Volatile.Read(ref _hostStopForced) == 1;
@@ -189,19 +204,59 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         return Task.FromResult(true);
     }
 
-    /// <summary>
-    /// Host shutdown: signal ordinary endpoints, then drain every listener in parallel — registered ones, and stopped
-    /// ones whose connections are still open. A drain already running joins, with its deadline moved up to the host's.
-    /// </summary>
-    public async Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidTimeout(timeout);
-        using var deadline = new DrainDeadline(_timeProvider, timeout);
+        return DrainInOrderAsync(new DrainDeadline(_timeProvider, timeout), cancellationToken);
+    }
+
+    /// <summary>
+    /// Host shutdown begins: readiness turns Unhealthy and no listener starts from here; everything keeps serving
+    /// until <see cref="DrainForShutdownAsync"/>.
+    /// </summary>
+    public void BeginShutdown(TimeSpan delay)
+    {
+        Interlocked.Exchange(ref _shutdownDelayEndsUtcTicks, (_timeProvider.GetUtcNow() + delay).UtcTicks);
+        Interlocked.CompareExchange(ref _shutdownPhase, (int)ShutdownPhase.Delaying, (int)ShutdownPhase.Running);
+    }
+
+    /// <summary>
+    /// Host shutdown drain: signal ordinary endpoints, then drain every listener — registered ones, and stopped ones
+    /// whose connections are still open — in <see cref="ListenerOptions.ShutdownOrder"/> groups within one deadline.
+    /// A drain already running joins, with its deadline moved up to the host's.
+    /// </summary>
+    public Task<IReadOnlyList<DrainResult>> DrainForShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfInvalidTimeout(timeout);
+        Volatile.Write(ref _shutdownPhase, (int)ShutdownPhase.Draining);
+        var deadline = new DrainDeadline(_timeProvider, timeout);
         HostSignal.Fire(deadline.Utc);
-        var listeners = _live.Keys.OrderByDescending(l => l.Sequence).ToList();
-        RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, listeners.Count, deadline.Utc);
-        var drains = listeners.Select(l => l.DrainAsync(timeout)).OfType<Task<DrainResult>>();
-        return await Task.WhenAll(drains).WaitAsync(cancellationToken).ConfigureAwait(false);
+        RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, _live.Count, deadline.Utc);
+        return DrainInOrderAsync(deadline, cancellationToken);
+    }
+
+    /// <summary>The listeners that a shutdown would drain now, in the groups and order it drains them.</summary>
+    internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() =>
+        [.. _live.Keys
+            .GroupBy(l => l.Options.ShutdownOrder)
+            .OrderBy(g => g.Key)
+            .Select(g => (IReadOnlyList<RuntimeListener>)[.. g.OrderByDescending(l => l.Sequence)])];
+
+    private async Task<IReadOnlyList<DrainResult>> DrainInOrderAsync(DrainDeadline deadline, CancellationToken cancellationToken)
+    {
+        using (deadline)
+        {
+            var results = new List<DrainResult>();
+            foreach (var group in ShutdownGroups())
+            {
+                // Every group shares the one deadline: a later group gets what the earlier ones left.
+                var remaining = deadline.Remaining ?? Timeout.InfiniteTimeSpan;
+                var drains = group.Select(l => l.DrainAsync(remaining)).OfType<Task<DrainResult>>();
+                results.AddRange(await Task.WhenAll(drains).WaitAsync(cancellationToken).ConfigureAwait(false));
+            }
+
+            return results;
+        }
     }
 
     /// <summary>The host's shutdown timeout has run out; Kestrel aborts what is left from here.</summary>

@@ -57,5 +57,21 @@ public sealed class ListenerOptions
     /// </summary>
     public int? MaxConnections { get; set; }
 
+    /// <summary>
+    /// Spreads a hard drain's signal to the listener's long-lived requests (WebSocket, SSE, long-poll: anything
+    /// still running when the drain starts) uniformly over this window, so their clients do not all reconnect
+    /// elsewhere in the same instant. The listen socket still closes at once and short requests are told at once.
+    /// The window is bounded to half the time left until the drain's deadline. <see langword="null"/> (the default)
+    /// takes <see cref="RoadrunnerOptions.DrainSpread"/>; <see cref="TimeSpan.Zero"/> tells everyone at once.
+    /// </summary>
+    public TimeSpan? DrainSpread { get; set; }
+
+    /// <summary>
+    /// The order of this listener's drain on host shutdown: lower drains first, equal orders drain in parallel, and the
+    /// next group starts when the previous one is done, within the same overall deadline. Defaults to 0; give an admin
+    /// or health listener a higher order so it answers (readiness 503) until the others are drained.
+    /// </summary>
+    public int ShutdownOrder { get; set; }
+
     internal ListenerOptions Clone() => (ListenerOptions)MemberwiseClone();
 }

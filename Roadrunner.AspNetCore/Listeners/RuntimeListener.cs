@@ -31,7 +31,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private AcceptLoop? _acceptLoop;
     private Task? _stopAccepting;
     private ListenerDrain? _drain;
-    private DrainSignal _signal;
+    private DrainGeneration _generation;
     private long _drainDeadlineUtcTicks; // 0 = no hard drain yet; long.MaxValue = a drain without deadline.
     private int _acknowledgements;
     private long _requests;
@@ -61,7 +61,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         _owner = owner;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        _signal = new DrainSignal(this, diagnostics, timeProvider);
+        _generation = NewGeneration();
         _rejectionLog = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
     }
 
@@ -91,8 +91,14 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public int Acknowledgements => Volatile.Read(ref _acknowledgements);
 
-    /// <summary>The drain signal new requests of this listener get.</summary>
-    public DrainSignal CurrentSignal => Volatile.Read(ref _signal);
+    /// <summary>The drain signal for a request of this listener that starts now.</summary>
+    public DrainSignal SignalForNewRequest() => Volatile.Read(ref _generation).ForNewRequest();
+
+    /// <summary>The generation requests starting now belong to.</summary>
+    public DrainGeneration CurrentGeneration => Volatile.Read(ref _generation);
+
+    /// <summary>How long a hard drain takes to tell every long-lived request: the listener's, else the app-wide default.</summary>
+    public TimeSpan DrainSpread => Options.DrainSpread ?? _owner.DefaultDrainSpread;
 
     /// <summary>The deadline of the hard drain, which every drain generation of this listener reports once one runs.</summary>
     public long DrainDeadlineUtcTicks => Volatile.Read(ref _drainDeadlineUtcTicks);
@@ -273,7 +279,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     /// <summary>Soft drain: fire the current generation's signal; later requests get a fresh one.</summary>
     public void NotifyDrain(DateTimeOffset deadline)
     {
-        DrainSignal fired;
+        DrainGeneration fired;
         lock (_lock)
         {
             if (_lifecycle.Current != ListenerState.Accepting)
@@ -282,8 +288,8 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             }
 
             // The fired generation is no longer referenced from here: it lives as long as the requests holding it.
-            fired = _signal;
-            Volatile.Write(ref _signal, new DrainSignal(this, _diagnostics, _timeProvider));
+            fired = _generation;
+            Volatile.Write(ref _generation, NewGeneration());
         }
 
         RoadrunnerLog.DrainNotified(_diagnostics.DrainLogger, Name, deadline);
@@ -291,7 +297,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             RoadrunnerEvents.DrainNotified,
             (Name, deadline, ActiveConnections),
             static s => new DrainStartedEvent(s.Name, s.deadline, s.ActiveConnections));
-        fired.Fire(deadline);
+        fired.FireAll(deadline);
     }
 
     /// <summary>
@@ -321,18 +327,32 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
     }
 
-    /// <summary>Fires the current generation and makes every generation of this listener report the drain's deadline.</summary>
-    public void PublishDrainDeadline(DateTimeOffset? deadline)
+    /// <summary>
+    /// Fires the current generation (spread over <paramref name="spread"/>, or all at once) and makes every generation
+    /// of this listener report the drain's deadline.
+    /// </summary>
+    /// <returns>The fired generation.</returns>
+    public DrainGeneration PublishDrainDeadline(DateTimeOffset? deadline, TimeSpan spread)
     {
-        DrainSignal current;
+        DrainGeneration current;
         lock (_lock)
         {
             Volatile.Write(ref _drainDeadlineUtcTicks, deadline?.UtcTicks ?? long.MaxValue);
-            current = _signal;
+            current = _generation;
         }
 
-        current.Fire(deadline);
+        current.FireSpread(deadline, spread);
+        return current;
     }
+
+    /// <summary>The drain's deadline moved: every generation reads it from here; signals still due by the spread go out now.</summary>
+    public void MoveDrainDeadline(DateTimeOffset? deadline)
+    {
+        Volatile.Write(ref _drainDeadlineUtcTicks, deadline?.UtcTicks ?? long.MaxValue);
+        CurrentGeneration.FireAll(deadline);
+    }
+
+    private DrainGeneration NewGeneration() => new(this, spread: DrainSpread > TimeSpan.Zero, _diagnostics, _timeProvider);
 
     /// <summary>Called by the drain when it ends, whatever the way: the listener is stopped and forgotten.</summary>
     public void OnDrainFinished(string reason)

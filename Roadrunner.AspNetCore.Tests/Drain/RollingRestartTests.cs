@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Roadrunner.AspNetCore.Tests.Infrastructure;
+
+namespace Roadrunner.AspNetCore.Tests.Drain;
+
+/// <summary>Shutdown delay with readiness first, drain spread and ordered drains: what a rolling restart needs.</summary>
+public sealed class RollingRestartTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task During_the_shutdown_delay_readiness_is_503_while_listeners_serve_then_the_drain_starts_with_the_documented_deadline()
+    {
+        using var events = new EventRecorder();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var app = await TestApp.StartAsync(
+            configureBuilder: b =>
+            {
+                b.Services.AddSingleton<TimeProvider>(time);
+                b.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+                b.Services.Configure<RoadrunnerOptions>(o => o.ShutdownDelay = TimeSpan.FromSeconds(5));
+                b.Services.AddHealthChecks().AddRoadrunner();
+            },
+            configureApp: a => a.MapHealthChecks("/readyz"));
+        var url = await app.StartListenerAsync("delayed");
+        using var client = Net.Client(url);
+        (await client.GetAsync("/readyz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var shutdownStartedAt = time.GetUtcNow();
+        var stopping = app.DisposeAsync().AsTask();
+
+        // Readiness flips at once; the listener still serves, and each HTTP/1.1 response closes its connection.
+        (await Net.EventuallyAsync(() => ((Roadrunner.AspNetCore.Listeners.ListenerManager)app.Manager).IsShuttingDown)).ShouldBeTrue();
+        var readiness = await client.GetAsync("/readyz").WaitAsync(Bound);
+        readiness.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        var report = await app.App.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        report.Entries["roadrunner"].Description.ShouldNotBeNull().ShouldContain("still serving until");
+        var during = await client.GetAsync("/").WaitAsync(Bound);
+        during.StatusCode.ShouldBe(HttpStatusCode.OK);
+        during.Headers.ConnectionClose.ShouldBe(true);
+        app.Manager.GetListener("delayed")!.Status.ShouldBe(ListenerStatus.Accepting);
+        events.Payloads<DrainStartedEvent>(RoadrunnerEvents.DrainStarted).ShouldBeEmpty();
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        var started = await events.WaitForAsync<DrainStartedEvent>(RoadrunnerEvents.DrainStarted, e => e.ListenerName == "delayed", Bound);
+        await stopping.WaitAsync(Bound);
+
+        // ShutdownTimeout 30 s − ShutdownDelay 5 s − ShutdownDrainMargin 2 s, from the end of the delay.
+        started.Deadline.ShouldBe(shutdownStartedAt + TimeSpan.FromSeconds(5) + TimeSpan.FromSeconds(23));
+        app.Logs.Entries.ShouldContain(e => e.EventId.Id == 22 && e.Message.Contains("shutdown delay 00:00:05", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_delay_that_leaves_no_time_to_drain_fails_start_up_naming_the_three_values()
+    {
+        var failure = await Should.ThrowAsync<OptionsValidationException>(() => TestApp.StartAsync(configureBuilder: b =>
+        {
+            b.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+            b.Services.Configure<RoadrunnerOptions>(o => o.ShutdownDelay = TimeSpan.FromSeconds(9));
+        }));
+
+        failure.Message.ShouldContain("Roadrunner:ShutdownDelay");
+        failure.Message.ShouldContain("00:00:09");
+        failure.Message.ShouldContain("ShutdownDrainMargin 00:00:02");
+        failure.Message.ShouldContain("ShutdownTimeout 00:00:10");
+    }
+
+    [Fact]
+    public async Task With_a_drain_spread_the_websockets_hear_the_drain_over_the_window_and_all_before_the_deadline()
+    {
+        const int count = 50;
+        await using var app = await TestApp.StartAsync();
+        var url = await app.StartListenerAsync("spread", new ListenerOptions { DrainSpread = TimeSpan.FromSeconds(1) });
+        var sockets = new List<ClientWebSocket>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var ws = new ClientWebSocket();
+                sockets.Add(ws);
+                await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{url.Port}/ws"), CancellationToken.None).WaitAsync(Bound);
+            }
+
+            var closes = sockets.Select(CloseTimestampAsync).ToList();
+            var drainStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = await app.Manager.DrainAsync("spread", TimeSpan.FromSeconds(10)).WaitAsync(Bound);
+            var closedAt = await Task.WhenAll(closes).WaitAsync(Bound);
+
+            result!.Outcome.ShouldBe(DrainOutcome.Drained);
+            result.GracefulConnections.ShouldBe(count);
+            var first = closedAt.Min();
+            var last = closedAt.Max();
+            System.Diagnostics.Stopwatch.GetElapsedTime(first, last).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(0.7));
+            System.Diagnostics.Stopwatch.GetElapsedTime(drainStart, last).ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Ordered_drain_keeps_a_later_group_accepting_while_the_first_group_drains()
+    {
+        await using var app = await TestApp.StartAsync();
+        var first = await app.StartListenerAsync("first");
+        var last = await app.StartListenerAsync("last", new ListenerOptions { ShutdownOrder = 1 });
+        using var holder = new ClientWebSocket();
+        await holder.ConnectAsync(new Uri($"ws://127.0.0.1:{first.Port}/ws?ignoreDrain=true"), CancellationToken.None).WaitAsync(Bound);
+
+        var all = app.Manager.DrainAllAsync(TimeSpan.FromSeconds(10));
+        (await Net.EventuallyAsync(() => app.Manager.GetListener("first")?.Status == ListenerStatus.Draining)).ShouldBeTrue();
+
+        // Group 0 is still draining (its WebSocket ignores the signal); group 1 still serves new connections.
+        using (var client = Net.Client(last))
+        {
+            (await client.GetStringAsync("/").WaitAsync(Bound)).ShouldBe("listener=last");
+        }
+
+        app.Manager.GetListener("last")!.Status.ShouldBe(ListenerStatus.Accepting);
+        await holder.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        var results = await all.WaitAsync(Bound);
+
+        results.Select(r => r.ListenerName).ShouldBe(["first", "last"]);
+        app.Manager.Names.ShouldBeEmpty();
+    }
+
+    private static async Task<long> CloseTimestampAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[64];
+        while (true)
+        {
+            var received = await ws.ReceiveAsync(buffer, CancellationToken.None);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                var at = System.Diagnostics.Stopwatch.GetTimestamp();
+                ws.CloseStatus.ShouldBe(WebSocketCloseStatus.EndpointUnavailable);
+                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                return at;
+            }
+        }
+    }
+}
