@@ -84,7 +84,16 @@ internal sealed class AcceptLoop
             }
 
             backoff = TimeSpan.Zero;
-            _listener.OnAccepted(socket);
+            try
+            {
+                _listener.OnAccepted(socket);
+            }
+            catch (Exception ex)
+            {
+                // One connection that cannot be set up must not end the loop: drop it, report it, go on.
+                socket.Dispose();
+                ReportFailure(ex);
+            }
         }
     }
 
@@ -99,7 +108,24 @@ internal sealed class AcceptLoop
         {
             return false;
         }
+        catch (OutOfMemoryException)
+        {
+            // Out of file descriptors the runtime cannot start its timer thread (pipe2 fails with EMFILE), and a timer
+            // may be exactly what this back-off needs first. Block this one thread-pool thread instead: it only ever
+            // happens while the process is out of descriptors, and the accept loop must not die of it.
+            Thread.Sleep(delay);
+            return !_stopping.IsCancellationRequested;
+        }
     }
+
+    // SocketError folds EMFILE and ENFILE into one value (and its message is ENFILE's); the errno tells them apart.
+    private static string Describe(SocketException exception) => exception.NativeErrorCode switch
+    {
+        24 => "EMFILE: too many open files in this process",
+        23 => "ENFILE: too many open files in the system",
+        105 => "ENOBUFS: no buffer space",
+        _ => exception.Message,
+    };
 
     private void ReportFailure(Exception exception)
     {
@@ -113,7 +139,7 @@ internal sealed class AcceptLoop
 
         if (exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } exhausted)
         {
-            RoadrunnerLog.AcceptResourceExhausted(_diagnostics.TransportLogger, _listener.Name, exhausted.SocketErrorCode, exhausted.Message, count, (int)ReportInterval.TotalSeconds);
+            RoadrunnerLog.AcceptResourceExhausted(_diagnostics.TransportLogger, _listener.Name, exhausted.SocketErrorCode, Describe(exhausted), count, (int)ReportInterval.TotalSeconds);
         }
         else
         {
