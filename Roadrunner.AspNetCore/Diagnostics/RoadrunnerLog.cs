@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 22.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 23.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -73,4 +73,7 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(22, LogLevel.Information, "Host is stopping. Readiness is Unhealthy from now; serving normally for the shutdown delay {Delay} (until {DelayEndsAt:O}), then draining {Listeners} listener(s) until {DrainDeadline:O}; the host's ShutdownTimeout ends at {HostDeadline:O} (empty: none).", EventName = "ShutdownTimeline")]
     public static partial void ShutdownTimeline(ILogger logger, TimeSpan delay, DateTimeOffset delayEndsAt, int listeners, DateTimeOffset? drainDeadline, DateTimeOffset? hostDeadline);
+
+    [LoggerMessage(23, LogLevel.Information, "Listener '{ListenerName}' is {Status}.", EventName = "ListenerSuspendedOrResumed")]
+    public static partial void ListenerSuspendedOrResumed(ILogger logger, string listenerName, ListenerStatus status);
 }

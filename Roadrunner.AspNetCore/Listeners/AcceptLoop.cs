@@ -24,6 +24,8 @@ internal sealed class AcceptLoop
     private readonly CancellationTokenSource _stopping = new();
     private readonly LogThrottle _failureLog;
     private Task _completion = Task.CompletedTask;
+    private TaskCompletionSource? _resume;
+    private CancellationTokenSource _interrupt = new();
     private int _failuresSinceAccept;
 
     public AcceptLoop(RuntimeListener listener, ListenSocket socket, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
@@ -37,6 +39,22 @@ internal sealed class AcceptLoop
 
     public void Start() => _completion = RunAsync();
 
+    /// <summary>Re-checks a pause (suspended, or at the cap with <see cref="MaxConnectionsBehavior.Backlog"/>).</summary>
+    public void Wake() => Volatile.Read(ref _resume)?.TrySetResult();
+
+    /// <summary>Ends a pending accept so the loop sees a suspend before it takes another connection.</summary>
+    public void Interrupt()
+    {
+        try
+        {
+            Volatile.Read(ref _interrupt).Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The loop was just interrupted and swapped the source: it checks the pause before its next accept anyway.
+        }
+    }
+
     /// <summary>Closes the listen socket (new connects are refused) and waits for the loop to end.</summary>
     public async Task StopAsync()
     {
@@ -44,6 +62,7 @@ internal sealed class AcceptLoop
         _socket.Dispose();
         await _completion.ConfigureAwait(false);
         _stopping.Dispose();
+        _interrupt.Dispose();
     }
 
     private async Task RunAsync()
@@ -51,10 +70,23 @@ internal sealed class AcceptLoop
         var backoff = TimeSpan.Zero;
         while (!_stopping.IsCancellationRequested)
         {
+            if (_listener.ShouldPauseAccepting && !await PauseAsync().ConfigureAwait(false))
+            {
+                return;
+            }
+
             Socket? socket;
             try
             {
-                socket = await _socket.AcceptAsync().ConfigureAwait(false);
+                socket = await _socket.AcceptAsync(Volatile.Read(ref _interrupt).Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+            {
+                // Interrupted by a suspend: a fresh token for the next accept, then the pause check.
+                var interrupted = Volatile.Read(ref _interrupt);
+                Volatile.Write(ref _interrupt, new CancellationTokenSource());
+                interrupted.Dispose();
+                continue;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
             {
@@ -93,6 +125,32 @@ internal sealed class AcceptLoop
                 // One connection that cannot be set up must not end the loop: drop it, report it, go on.
                 socket.Dispose();
                 ReportFailure(ex);
+            }
+        }
+    }
+
+    /// <summary>Waits, without accepting, until the pause ends; connects queue in the kernel's backlog meanwhile.</summary>
+    /// <returns><see langword="false"/> when the listener stops.</returns>
+    private async Task<bool> PauseAsync()
+    {
+        while (true)
+        {
+            // Publish the waiter before re-checking, so a wake between the check and the wait is not lost.
+            var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _resume, resume);
+            if (!_listener.ShouldPauseAccepting)
+            {
+                Volatile.Write(ref _resume, null);
+                return true;
+            }
+
+            try
+            {
+                await resume.Task.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
     }

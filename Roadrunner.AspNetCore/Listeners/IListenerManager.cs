@@ -61,6 +61,20 @@ public interface IListenerManager
     Task<bool> NotifyDrainAsync(string name, DateTimeOffset deadline, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Stops accepting on the listener but keeps its socket bound (ranch's suspend): connects wait in the kernel's
+    /// backlog instead of being refused, open connections keep serving, and <see cref="ListenerStatus.Suspended"/> is
+    /// shown. Drain and stop work from here. Suspending a suspended listener does nothing.
+    /// </summary>
+    /// <returns>The listener, or <see langword="null"/> for an unknown name.</returns>
+    /// <exception cref="InvalidOperationException">The listener is draining.</exception>
+    Task<ListenerInfo?> SuspendAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a suspended listener: the connects queued in the backlog meanwhile are served.</summary>
+    /// <returns>The listener, or <see langword="null"/> for an unknown name.</returns>
+    /// <exception cref="InvalidOperationException">The listener is draining.</exception>
+    Task<ListenerInfo?> ResumeAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Drains every listener, for apps that orchestrate their own shutdown: in <see cref="ListenerOptions.ShutdownOrder"/>
     /// groups (lower first; equal orders in parallel; the next group starts when the previous one is done), all within
     /// one deadline. Stopped listeners whose connections are still open are drained too. Ordinary Kestrel endpoints are

@@ -11,6 +11,7 @@ internal sealed class ListenerLifecycle
     public ListenerStatus Status => Current switch
     {
         ListenerState.Starting or ListenerState.Accepting => ListenerStatus.Accepting,
+        ListenerState.Suspended => ListenerStatus.Suspended,
         ListenerState.Draining => ListenerStatus.Draining,
         _ => ListenerStatus.Stopped,
     };
@@ -42,8 +43,10 @@ internal sealed class ListenerLifecycle
     {
         (ListenerState.Starting, ListenerState.Accepting) => true,
         (ListenerState.Starting, ListenerState.Closed) => true,
-        (ListenerState.Accepting, ListenerState.Stopping) => true,
-        (ListenerState.Accepting or ListenerState.Stopping or ListenerState.Stopped, ListenerState.Draining) => true,
+        (ListenerState.Accepting, ListenerState.Suspended) => true,
+        (ListenerState.Suspended, ListenerState.Accepting) => true,
+        (ListenerState.Accepting or ListenerState.Suspended, ListenerState.Stopping) => true,
+        (ListenerState.Accepting or ListenerState.Suspended or ListenerState.Stopping or ListenerState.Stopped, ListenerState.Draining) => true,
         (ListenerState.Stopping or ListenerState.Draining, ListenerState.Stopped) => true,
         (ListenerState.Stopped, ListenerState.Closed) => true,
         _ => false,

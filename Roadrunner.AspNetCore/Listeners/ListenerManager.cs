@@ -204,6 +204,30 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         return Task.FromResult(true);
     }
 
+    public Task<ListenerInfo?> SuspendAsync(string name, CancellationToken cancellationToken = default) =>
+        Change(name, static l => l.Suspend(), ListenerState.Suspended, cancellationToken);
+
+    public Task<ListenerInfo?> ResumeAsync(string name, CancellationToken cancellationToken = default) =>
+        Change(name, static l => l.Resume(), ListenerState.Accepting, cancellationToken);
+
+    private Task<ListenerInfo?> Change(string name, Func<RuntimeListener, bool> change, ListenerState wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Find(name) is not { } listener)
+        {
+            return Task.FromResult<ListenerInfo?>(null);
+        }
+
+        if (!change(listener) && listener.State != wanted)
+        {
+            throw new InvalidOperationException($"Listener '{name}' is {listener.Status}: only an accepting listener can be suspended, and only a suspended one resumed.");
+        }
+
+        RoadrunnerLog.ListenerSuspendedOrResumed(_diagnostics.ListenersLogger, name, listener.Status);
+        return Task.FromResult<ListenerInfo?>(listener.ToInfo());
+    }
+
     public Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalidTimeout(timeout);
@@ -349,7 +373,8 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
     }
 
-    private static bool IsVisible(RuntimeListener listener) => listener.State is ListenerState.Accepting or ListenerState.Draining;
+    private static bool IsVisible(RuntimeListener listener) =>
+        listener.State is ListenerState.Accepting or ListenerState.Suspended or ListenerState.Draining;
 
     private IEnumerable<RuntimeListener> Visible() =>
         _names.Values.Where(IsVisible).OrderByDescending(l => l.Sequence);

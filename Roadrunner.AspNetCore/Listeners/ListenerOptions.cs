@@ -57,6 +57,9 @@ public sealed class ListenerOptions
     /// </summary>
     public int? MaxConnections { get; set; }
 
+    /// <summary>What happens at the <see cref="MaxConnections"/> cap. Defaults to <see cref="MaxConnectionsBehavior.Close"/>.</summary>
+    public MaxConnectionsBehavior MaxConnectionsBehavior { get; set; }
+
     /// <summary>
     /// Spreads a hard drain's signal to the listener's long-lived requests (WebSocket, SSE, long-poll: anything
     /// still running when the drain starts) uniformly over this window, so their clients do not all reconnect

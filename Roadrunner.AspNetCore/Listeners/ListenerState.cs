@@ -4,9 +4,10 @@ namespace Roadrunner.AspNetCore.Listeners;
 /// The internal life cycle of a runtime listener; <see cref="ListenerLifecycle"/> is the only place it changes.
 /// <code>
 /// Starting ─► Accepting ─► Draining ─► Stopped ─► Closed
-///    │            │            ▲          │  ▲
-///    │            └► Stopping ─┴──────────┘  │   (host shutdown drains what a stop left open)
-///    └───────────────────────────────────────┘   (bind failed, name taken, server unusable)
+///    │          │  ▲  │         ▲          │  ▲
+///    │          ▼  │  └► Stopping ┴──────────┘  │   (host shutdown drains what a stop left open)
+///    │        Suspended ─► Stopping / Draining   │
+///    └───────────────────────────────────────────┘   (bind failed, name taken, server unusable)
 /// </code>
 /// </summary>
 internal enum ListenerState
@@ -16,6 +17,9 @@ internal enum ListenerState
 
     /// <summary>Bound and accepting.</summary>
     Accepting,
+
+    /// <summary>Bound, not accepting: connects wait in the backlog until a resume.</summary>
+    Suspended,
 
     /// <summary>Stopped by <c>StopAsync</c>: the listen socket is closing; open connections are left alone.</summary>
     Stopping,

@@ -13,4 +13,10 @@ public enum ListenerStatus
 
     /// <summary>The listener has been stopped or has finished draining and is no longer registered.</summary>
     Stopped = 2,
+
+    /// <summary>
+    /// The listen socket stays bound but nothing is accepted: connects wait in the kernel's backlog (not refused) and
+    /// are served after a resume; open connections keep serving.
+    /// </summary>
+    Suspended = 3,
 }

@@ -162,6 +162,37 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         }
     }
 
+    /// <summary>Whether the accept loop should leave connects in the backlog for now.</summary>
+    public bool ShouldPauseAccepting =>
+        State == ListenerState.Suspended
+        || (Options is { MaxConnectionsBehavior: MaxConnectionsBehavior.Backlog, MaxConnections: { } max } && Connections.Count >= max);
+
+    /// <summary>Suspends accepting; the socket stays bound.</summary>
+    /// <returns><see langword="false"/> when the listener was not accepting.</returns>
+    public bool Suspend()
+    {
+        if (!_lifecycle.TryMoveTo(ListenerState.Suspended))
+        {
+            return false;
+        }
+
+        _acceptLoop?.Interrupt();
+        return true;
+    }
+
+    /// <summary>Resumes accepting; the connects queued meanwhile are served.</summary>
+    /// <returns><see langword="false"/> when the listener was not suspended.</returns>
+    public bool Resume()
+    {
+        if (!_lifecycle.TryMoveTo(ListenerState.Accepting))
+        {
+            return false;
+        }
+
+        _acceptLoop?.Wake();
+        return true;
+    }
+
     /// <summary>Called by the accept loop, which alone adds connections: check-then-add cannot overshoot the cap.</summary>
     public void OnAccepted(Socket socket)
     {
@@ -237,6 +268,9 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         {
             TryClose();
         }
+
+        // A slot is free: a listener pausing at its cap (Backlog) accepts the next queued connect.
+        _acceptLoop?.Wake();
     }
 
     public void RecordRequest()
@@ -282,7 +316,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         DrainGeneration fired;
         lock (_lock)
         {
-            if (_lifecycle.Current != ListenerState.Accepting)
+            if (_lifecycle.Current is not (ListenerState.Accepting or ListenerState.Suspended))
             {
                 return; // A hard drain has told everyone already.
             }

@@ -49,12 +49,14 @@ internal sealed class ListenSocket : IDisposable
     }
 
     /// <summary>The next connected socket; <see langword="null"/> once unbound.</summary>
+    /// <param name="interrupt">Ends a pending accept without a connection (the socket stays bound).</param>
     /// <exception cref="SocketException">Accept failed (out of file descriptors, connection reset in the backlog, ...).</exception>
-    public async ValueTask<Socket?> AcceptAsync()
+    /// <exception cref="OperationCanceledException"><paramref name="interrupt"/> fired.</exception>
+    public async ValueTask<Socket?> AcceptAsync(CancellationToken interrupt)
     {
         try
         {
-            return await _socket.AcceptAsync().ConfigureAwait(false);
+            return await _socket.AcceptAsync(interrupt).ConfigureAwait(false);
         }
         catch (ObjectDisposedException)
         {
@@ -62,6 +64,7 @@ internal sealed class ListenSocket : IDisposable
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
         {
+            interrupt.ThrowIfCancellationRequested();
             return null;
         }
     }
