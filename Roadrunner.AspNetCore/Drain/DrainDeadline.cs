@@ -21,11 +21,7 @@ internal sealed class DrainDeadline : IDisposable
 
     public DrainDeadline(TimeProvider timeProvider, TimeSpan timeout)
     {
-        if (!IsValidTimeout(timeout))
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Zero or more, or Timeout.InfiniteTimeSpan.");
-        }
-
+        ThrowIfInvalid(timeout);
         _timeProvider = timeProvider;
         _startTimestamp = timeProvider.GetTimestamp();
         _startUtc = timeProvider.GetUtcNow();
@@ -39,6 +35,15 @@ internal sealed class DrainDeadline : IDisposable
 
     /// <summary>Whether a timeout is one a drain accepts: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
     public static bool IsValidTimeout(TimeSpan timeout) => timeout >= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan;
+
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public static void ThrowIfInvalid(TimeSpan timeout)
+    {
+        if (!IsValidTimeout(timeout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A drain timeout is zero or more, or Timeout.InfiniteTimeSpan for a drain without deadline.");
+        }
+    }
 
     /// <summary>Completes once the deadline has passed.</summary>
     public Task Reached => _reached.Task;

@@ -43,12 +43,12 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
     {
         get
         {
-            var ticks = Listener?.DrainDeadlineUtcTicks ?? NoDeadline;
-            if (ticks == NoDeadline)
+            if (Listener is not null && Listener.Signals.TryGetHardDeadline(out var hard))
             {
-                ticks = Volatile.Read(ref _deadlineUtcTicks);
+                return hard;
             }
 
+            var ticks = Volatile.Read(ref _deadlineUtcTicks);
             return ticks is NoDeadline or Unbounded ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
         }
     }

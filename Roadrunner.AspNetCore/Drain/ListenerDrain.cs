@@ -41,7 +41,7 @@ internal sealed class ListenerDrain
         if (_deadline.TryShorten(timeout))
         {
             var deadline = _deadline.Utc;
-            _listener.MoveDrainDeadline(deadline);
+            _listener.Signals.MoveHardDeadline(deadline);
             RoadrunnerLog.DrainDeadlineMoved(_diagnostics.DrainLogger, _listener.Name, deadline);
         }
     }
@@ -64,7 +64,7 @@ internal sealed class ListenerDrain
             // 2. Every request of every generation (soft drains included) learns the deadline.
             var deadline = _deadline.Utc;
             var spread = EffectiveSpread(_listener.DrainSpread, _deadline);
-            _listener.PublishDrainDeadline(deadline, spread);
+            _listener.Signals.PublishHardDeadline(deadline, spread);
             RoadrunnerLog.DrainStarted(_diagnostics.DrainLogger, _listener.Name, connectionsAtStart, deadline);
             _diagnostics.Write(
                 RoadrunnerEvents.DrainStarted,

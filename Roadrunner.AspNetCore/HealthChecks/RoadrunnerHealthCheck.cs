@@ -11,7 +11,7 @@ internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCh
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (manager.ShutdownDelayEndsAt is { } delayEnds)
+        if (manager.Shutdown.DelayEndsAt is { } delayEnds)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy(
                 $"The host is shutting down: still serving until {delayEnds:O} (Roadrunner:ShutdownDelay) so load balancers stop routing here; then listeners drain."));

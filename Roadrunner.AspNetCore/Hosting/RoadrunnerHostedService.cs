@@ -60,12 +60,12 @@ internal sealed class RoadrunnerHostedService(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         // The token fires when the host's ShutdownTimeout runs out; from then on Kestrel cuts connections.
-        using var forced = cancellationToken.Register(static m => ((ListenerManager)m!).OnHostStopForced(), manager);
+        using var forced = cancellationToken.Register(static s => ((HostShutdownState)s!).OnForced(), manager.Shutdown);
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         var delay = options.Value.ShutdownDelay;
         var drainTimeout = DrainTimeout(shutdownTimeout, delay, options.Value.ShutdownDrainMargin);
         var now = timeProvider.GetUtcNow();
-        manager.BeginShutdown(delay);
+        manager.Shutdown.BeginDelay(delay);
         RoadrunnerLog.ShutdownTimeline(
             diagnostics.HostingLogger,
             delay,

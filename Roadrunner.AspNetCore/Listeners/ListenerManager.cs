@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
+using Roadrunner.AspNetCore.Hosting;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
@@ -24,9 +25,6 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     private readonly IOptions<RoadrunnerOptions> _options;
     private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
     private long _sequence;
-    private int _hostStopForced;
-    private int _shutdownPhase;
-    private long _shutdownDelayEndsUtcTicks;
 
     public ListenerManager(
         SocketFactoryHolder sockets,
@@ -40,7 +38,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         _transport = transport;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        HostSignal = new DrainSignal(listener: null, diagnostics, timeProvider);
+        Shutdown = new HostShutdownState(diagnostics, timeProvider);
         diagnostics.Metrics.Observe(() => _live.Keys);
 
         // Connections queued for Kestrel when it stopped are never served: close them, which releases their slots.
@@ -50,23 +48,20 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
     }
 
+    /// <summary>Where host shutdown is, and the host-wide drain signal.</summary>
+    public HostShutdownState Shutdown { get; }
+
     /// <summary>The host-shutdown signal, for requests on ordinary Kestrel endpoints.</summary>
-    public DrainSignal HostSignal { get; }
+    public DrainSignal HostSignal => Shutdown.Signal;
 
     /// <summary>Host shutdown has begun (the shutdown delay or the drain): readiness is Unhealthy, no listener starts.</summary>
-    public bool IsShuttingDown => ShutdownPhase != ShutdownPhase.Running;
-
-    public ShutdownPhase ShutdownPhase => (ShutdownPhase)Volatile.Read(ref _shutdownPhase);
-
-    /// <summary>When the shutdown delay ends and the drain begins; <see langword="null"/> outside the delay.</summary>
-    public DateTimeOffset? ShutdownDelayEndsAt =>
-        ShutdownPhase == ShutdownPhase.Delaying ? new DateTimeOffset(Interlocked.Read(ref _shutdownDelayEndsUtcTicks), TimeSpan.Zero) : null;
+    public bool IsShuttingDown => Shutdown.IsShuttingDown;
 
     /// <summary>The default drain spread of listeners that do not set their own.</summary>
     public TimeSpan DefaultDrainSpread => _options.Value.DrainSpread;
 
     /// <summary>Set once the host's shutdown timeout has run out: Kestrel is cutting what is left.</summary>
-    public bool IsHostStopForced => Volatile.Read(ref _hostStopForced) == 1;
+    public bool IsHostStopForced => Shutdown.IsForced;
 
     public IReadOnlyList<string> Names => [.. Visible().Select(l => l.Name)];
 
@@ -182,7 +177,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     public async Task<DrainResult?> DrainAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(name);
-        ThrowIfInvalidTimeout(timeout);
+        DrainDeadline.ThrowIfInvalid(timeout);
         if (Find(name)?.DrainAsync(timeout) is not { } drain)
         {
             return null;
@@ -230,18 +225,8 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 
     public Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ThrowIfInvalidTimeout(timeout);
-        return DrainInOrderAsync(new DrainDeadline(_timeProvider, timeout), cancellationToken);
-    }
-
-    /// <summary>
-    /// Host shutdown begins: readiness turns Unhealthy and no listener starts from here; everything keeps serving
-    /// until <see cref="DrainForShutdownAsync"/>.
-    /// </summary>
-    public void BeginShutdown(TimeSpan delay)
-    {
-        Interlocked.Exchange(ref _shutdownDelayEndsUtcTicks, (_timeProvider.GetUtcNow() + delay).UtcTicks);
-        Interlocked.CompareExchange(ref _shutdownPhase, (int)ShutdownPhase.Delaying, (int)ShutdownPhase.Running);
+        DrainDeadline.ThrowIfInvalid(timeout);
+        return OrderedDrain.RunAsync(_live.Keys, new DrainDeadline(_timeProvider, timeout), cancellationToken);
     }
 
     /// <summary>
@@ -251,40 +236,15 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     /// </summary>
     public Task<IReadOnlyList<DrainResult>> DrainForShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ThrowIfInvalidTimeout(timeout);
-        Volatile.Write(ref _shutdownPhase, (int)ShutdownPhase.Draining);
+        DrainDeadline.ThrowIfInvalid(timeout);
         var deadline = new DrainDeadline(_timeProvider, timeout);
-        HostSignal.Fire(deadline.Utc);
+        Shutdown.BeginDrain(deadline.Utc);
         RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, _live.Count, deadline.Utc);
-        return DrainInOrderAsync(deadline, cancellationToken);
+        return OrderedDrain.RunAsync(_live.Keys, deadline, cancellationToken);
     }
 
-    /// <summary>The listeners that a shutdown would drain now, in the groups and order it drains them.</summary>
-    internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() =>
-        [.. _live.Keys
-            .GroupBy(l => l.Options.ShutdownOrder)
-            .OrderBy(g => g.Key)
-            .Select(g => (IReadOnlyList<RuntimeListener>)[.. g.OrderByDescending(l => l.Sequence)])];
-
-    private async Task<IReadOnlyList<DrainResult>> DrainInOrderAsync(DrainDeadline deadline, CancellationToken cancellationToken)
-    {
-        using (deadline)
-        {
-            var results = new List<DrainResult>();
-            foreach (var group in ShutdownGroups())
-            {
-                // Every group shares the one deadline: a later group gets what the earlier ones left.
-                var remaining = deadline.Remaining ?? Timeout.InfiniteTimeSpan;
-                var drains = group.Select(l => l.DrainAsync(remaining)).OfType<Task<DrainResult>>();
-                results.AddRange(await Task.WhenAll(drains).WaitAsync(cancellationToken).ConfigureAwait(false));
-            }
-
-            return results;
-        }
-    }
-
-    /// <summary>The host's shutdown timeout has run out; Kestrel aborts what is left from here.</summary>
-    public void OnHostStopForced() => Volatile.Write(ref _hostStopForced, 1);
+    /// <summary>The listeners a shutdown would drain now, in its groups.</summary>
+    internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() => OrderedDrain.Groups(_live.Keys);
 
     /// <summary>
     /// Called once the server has started: checks that Kestrel reads the placeholder endpoints. If it does not, a
@@ -300,7 +260,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             return;
         }
 
-        var problem = DescribeUnusableServer(server, preferHostingUrls);
+        var problem = ServerCompatibility.Describe(server, preferHostingUrls);
         Volatile.Write(ref _serverProblem, problem);
         RoadrunnerLog.ServerUnusable(_diagnostics.HostingLogger, problem);
         var started = _names.Values.ToList();
@@ -313,24 +273,6 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         {
             throw new InvalidOperationException(problem);
         }
-    }
-
-    internal static string DescribeUnusableServer(object? server, bool preferHostingUrls)
-    {
-        var kestrel = server?.GetType().Assembly == typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions).Assembly;
-        if (!kestrel)
-        {
-            return $"Roadrunner listeners need Kestrel, but the server is {server?.GetType().FullName ?? "missing"}. " +
-                "With WebApplicationFactory, call factory.UseKestrel(...) before the first client or StartServer() so the app runs on real sockets; " +
-                "TestServer has no sockets for runtime listeners (README: 'Testing your app').";
-        }
-
-        return preferHostingUrls
-            ? "Kestrel ignored Roadrunner's endpoints because PreferHostingUrls is true (ASPNETCORE_PREFERHOSTINGURLS, the " +
-                "'preferHostingUrls' setting, or WebApplicationFactory.UseKestrel(port)). Turn it off: Roadrunner binds the " +
-                "server URLs itself next to its listeners (Roadrunner:BindServerUrls); in tests use factory.UseKestrel(options => ...)."
-            : "Kestrel did not bind Roadrunner's endpoints. Call builder.WebHost.UseRoadrunner() (or services.AddRoadrunner()) " +
-                "before the server is built, and do not replace Kestrel's endpoint configuration wholesale.";
     }
 
     /// <summary>Forgets the listener's name; <see langword="true"/> for the one caller that removed it.</summary>
@@ -362,14 +304,6 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         if (IsShuttingDown)
         {
             throw new InvalidOperationException($"Listener '{name}' cannot start: the host is shutting down.");
-        }
-    }
-
-    private static void ThrowIfInvalidTimeout(TimeSpan timeout)
-    {
-        if (!DrainDeadline.IsValidTimeout(timeout))
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A drain timeout is zero or more, or Timeout.InfiniteTimeSpan for a drain without deadline.");
         }
     }
 

@@ -8,8 +8,11 @@ namespace Roadrunner.AspNetCore.Listeners;
 /// Validates one listener's options. Messages name the listener and the configuration key, e.g.
 /// <c>Roadrunner:Listeners:admin:Port: must be between 0 and 65535 (got 70000).</c>
 /// </summary>
-internal sealed partial class ListenerOptionsValidator : IValidateOptions<ListenerOptions>
+/// <param name="timeProvider">The clock a code certificate's validity period is checked against; <see cref="TimeProvider.System"/> if null.</param>
+internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvider = null) : IValidateOptions<ListenerOptions>
 {
+    private readonly TimeProvider _timeProvider = timeProvider ?? TimeProvider.System;
+
     public const int MaxNameLength = 64;
 
     [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
@@ -30,9 +33,9 @@ internal sealed partial class ListenerOptionsValidator : IValidateOptions<Listen
             failures.Add($"Roadrunner:Listeners:{name}: invalid listener name '{name}'. {NameRule}");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Address) || !IPAddress.TryParse(options.Address, out _))
+        if (!ListenerAddress.TryParse(options.Address, out _, out var addressProblem))
         {
-            failures.Add($"{prefix}Address: '{options.Address}' is not an IP address literal (e.g. 127.0.0.1, 0.0.0.0, ::1, ::). Host names are not resolved.");
+            failures.Add($"{prefix}Address: '{options.Address}' is not an IP address literal{addressProblem}. {ListenerAddress.Examples}");
         }
 
         if (options.Port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
@@ -59,7 +62,7 @@ internal sealed partial class ListenerOptionsValidator : IValidateOptions<Listen
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateTls(string prefix, ListenerOptions options, List<string> failures)
+    private void ValidateTls(string prefix, ListenerOptions options, List<string> failures)
     {
         var sources = (options.Certificate is not null ? 1 : 0)
             + (string.IsNullOrWhiteSpace(options.CertificatePath) ? 0 : 1)
@@ -96,9 +99,10 @@ internal sealed partial class ListenerOptionsValidator : IValidateOptions<Listen
             }
         }
 
-        if (options.Certificate is { HasPrivateKey: false })
+        // Files and stores are checked the same way once loaded (CertificateLoader); a code certificate can be checked now.
+        if (options.Certificate is { } certificate && ServerCertificateCheck.Problem(certificate, _timeProvider.GetUtcNow()) is { } problem)
         {
-            failures.Add($"{prefix}Certificate: the certificate has no private key.");
+            failures.Add($"{prefix}Certificate: the certificate {ServerCertificateCheck.Describe(certificate)} {problem}");
         }
     }
 }

@@ -18,24 +18,20 @@ namespace Roadrunner.AspNetCore.Listeners;
 internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 {
     private readonly ListenerLifecycle _lifecycle = new();
-    private readonly ConnectionMultiplexer _multiplexer;
     private readonly SocketFactoryHolder _sockets;
     private readonly ListenerManager _owner;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private readonly X509Certificate2? _ownedCertificate;
     private readonly Lock _lock = new();
-    private readonly LogThrottle _rejectionLog;
+    private readonly ConnectionAdmission _admission;
 
     private ListenSocket? _socket;
     private AcceptLoop? _acceptLoop;
     private Task? _stopAccepting;
     private ListenerDrain? _drain;
-    private DrainGeneration _generation;
-    private long _drainDeadlineUtcTicks; // 0 = no hard drain yet; long.MaxValue = a drain without deadline.
     private int _acknowledgements;
     private long _requests;
-    private long _rejected;
 
     public RuntimeListener(
         string name,
@@ -55,14 +51,13 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         EndPoint = requestedEndPoint;
         TlsOptions = tlsOptions;
         _ownedCertificate = ownedCertificate;
-        _multiplexer = multiplexer;
         _sockets = sockets;
         Sequence = sequence;
         _owner = owner;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        _generation = NewGeneration();
-        _rejectionLog = new LogThrottle(timeProvider, TimeSpan.FromSeconds(10));
+        Signals = new ListenerSignals(this, diagnostics, timeProvider);
+        _admission = new ConnectionAdmission(this, multiplexer, sockets, diagnostics, timeProvider);
     }
 
     public string Name { get; }
@@ -91,17 +86,14 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public int Acknowledgements => Volatile.Read(ref _acknowledgements);
 
-    /// <summary>The drain signal for a request of this listener that starts now.</summary>
-    public DrainSignal SignalForNewRequest() => Volatile.Read(ref _generation).ForNewRequest();
+    /// <summary>The listener's drain signals: generations, soft drains, the hard deadline.</summary>
+    public ListenerSignals Signals { get; }
 
-    /// <summary>The generation requests starting now belong to.</summary>
-    public DrainGeneration CurrentGeneration => Volatile.Read(ref _generation);
+    /// <summary>The drain signal for a request of this listener that starts now.</summary>
+    public DrainSignal SignalForNewRequest() => Signals.ForNewRequest();
 
     /// <summary>How long a hard drain takes to tell every long-lived request: the listener's, else the app-wide default.</summary>
     public TimeSpan DrainSpread => Options.DrainSpread ?? _owner.DefaultDrainSpread;
-
-    /// <summary>The deadline of the hard drain, which every drain generation of this listener reports once one runs.</summary>
-    public long DrainDeadlineUtcTicks => Volatile.Read(ref _drainDeadlineUtcTicks);
 
     /// <summary>Whether the server's shutdown timeout has run out, so Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => _owner.IsHostStopForced;
@@ -116,30 +108,14 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         ActiveConnections = ActiveConnections,
         MaxConnections = Options.MaxConnections,
         RequestsServed = Interlocked.Read(ref _requests),
-        ConnectionsRejected = Interlocked.Read(ref _rejected),
+        ConnectionsRejected = _admission.Rejected,
         StartedAt = StartedAt,
     };
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
     public void Bind()
     {
-        try
-        {
-            _socket = ListenSocket.Bind(EndPoint, _sockets.Options.Backlog);
-        }
-        catch (AddressInUseException ex)
-        {
-            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, addressInUse: true, ex);
-        }
-        catch (SocketException ex)
-        {
-            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new ListenerBindException(Name, (IPEndPoint)EndPoint, addressInUse: false, ex);
-        }
-
+        _socket = ListenSocket.Bind(Name, EndPoint, _sockets.Options.Backlog);
         EndPoint = _socket.EndPoint;
     }
 
@@ -193,58 +169,10 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         return true;
     }
 
-    /// <summary>Called by the accept loop, which alone adds connections: check-then-add cannot overshoot the cap.</summary>
-    public void OnAccepted(Socket socket)
-    {
-        if (Options.MaxConnections is { } max && Connections.Count >= max)
-        {
-            Reject(socket, max);
-            return;
-        }
+    /// <summary>Called by the accept loop for each accepted socket.</summary>
+    public void OnAccepted(Socket socket) => _admission.Admit(socket);
 
-        if (socket.LocalEndPoint is IPEndPoint)
-        {
-            socket.NoDelay = _sockets.Options.NoDelay;
-        }
-
-        var connection = new TrackedConnection(_sockets.Factory.Create(socket), this);
-        connection.Features.Set<IRoadrunnerListenerFeature>(this);
-        Connections.Add(connection);
-        _diagnostics.Metrics.ConnectionOpened(Name);
-
-        if (!_multiplexer.TryEnqueue(connection))
-        {
-            // Kestrel has unbound (the server is stopping): nobody will serve this connection.
-            _ = connection.DisposeAsync().AsTask();
-        }
-    }
-
-    private void Reject(Socket socket, int maxConnections)
-    {
-        Interlocked.Increment(ref _rejected);
-        _diagnostics.Metrics.ConnectionRejected(Name);
-        var remote = socket.RemoteEndPoint;
-        if (_rejectionLog.TryReport(out var count))
-        {
-            RoadrunnerLog.ConnectionsRejected(_diagnostics.TransportLogger, Name, maxConnections, count, (int)_rejectionLog.Interval.TotalSeconds);
-        }
-
-        _diagnostics.Write(
-            RoadrunnerEvents.ConnectionRejected,
-            (Name, remote),
-            static s => new ConnectionRejectedEvent(s.Name, s.remote, "max_connections"));
-
-        // A FIN without a byte: the client reads end-of-stream.
-        try
-        {
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-
-        socket.Dispose();
-    }
+    public long ConnectionsRejected => _admission.Rejected;
 
     /// <summary>Called by the connection middleware when Kestrel starts processing a connection of this listener.</summary>
     public void OnConnectionStarted(ConnectionContext connection)
@@ -313,17 +241,10 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     /// <summary>Soft drain: fire the current generation's signal; later requests get a fresh one.</summary>
     public void NotifyDrain(DateTimeOffset deadline)
     {
-        DrainGeneration fired;
-        lock (_lock)
+        // Under the signals' lock: a hard drain that has begun has told everyone already.
+        if (!Signals.TrySoftDrain(deadline, () => _lifecycle.Current is ListenerState.Accepting or ListenerState.Suspended))
         {
-            if (_lifecycle.Current is not (ListenerState.Accepting or ListenerState.Suspended))
-            {
-                return; // A hard drain has told everyone already.
-            }
-
-            // The fired generation is no longer referenced from here: it lives as long as the requests holding it.
-            fired = _generation;
-            Volatile.Write(ref _generation, NewGeneration());
+            return;
         }
 
         RoadrunnerLog.DrainNotified(_diagnostics.DrainLogger, Name, deadline);
@@ -331,7 +252,6 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             RoadrunnerEvents.DrainNotified,
             (Name, deadline, ActiveConnections),
             static s => new DrainStartedEvent(s.Name, s.deadline, s.ActiveConnections));
-        fired.FireAll(deadline);
     }
 
     /// <summary>
@@ -360,33 +280,6 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             return drain.Completion;
         }
     }
-
-    /// <summary>
-    /// Fires the current generation (spread over <paramref name="spread"/>, or all at once) and makes every generation
-    /// of this listener report the drain's deadline.
-    /// </summary>
-    /// <returns>The fired generation.</returns>
-    public DrainGeneration PublishDrainDeadline(DateTimeOffset? deadline, TimeSpan spread)
-    {
-        DrainGeneration current;
-        lock (_lock)
-        {
-            Volatile.Write(ref _drainDeadlineUtcTicks, deadline?.UtcTicks ?? long.MaxValue);
-            current = _generation;
-        }
-
-        current.FireSpread(deadline, spread);
-        return current;
-    }
-
-    /// <summary>The drain's deadline moved: every generation reads it from here; signals still due by the spread go out now.</summary>
-    public void MoveDrainDeadline(DateTimeOffset? deadline)
-    {
-        Volatile.Write(ref _drainDeadlineUtcTicks, deadline?.UtcTicks ?? long.MaxValue);
-        CurrentGeneration.FireAll(deadline);
-    }
-
-    private DrainGeneration NewGeneration() => new(this, spread: DrainSpread > TimeSpan.Zero, _diagnostics, _timeProvider);
 
     /// <summary>Called by the drain when it ends, whatever the way: the listener is stopped and forgotten.</summary>
     public void OnDrainFinished(string reason)

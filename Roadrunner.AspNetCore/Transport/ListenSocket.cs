@@ -18,9 +18,28 @@ internal sealed class ListenSocket : IDisposable
     /// <summary>The bound endpoint, with the real port when port 0 was asked for.</summary>
     public EndPoint EndPoint { get; }
 
-    /// <exception cref="AddressInUseException">The address is in use.</exception>
-    /// <exception cref="SocketException">Any other bind or listen failure.</exception>
-    public static ListenSocket Bind(EndPoint endPoint, int backlog)
+    /// <exception cref="ListenerBindException">The address is in use, not local, or not permitted.</exception>
+    public static ListenSocket Bind(string listenerName, EndPoint endPoint, int backlog)
+    {
+        try
+        {
+            return Bind(endPoint, backlog);
+        }
+        catch (AddressInUseException ex)
+        {
+            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, addressInUse: true, ex);
+        }
+        catch (SocketException ex)
+        {
+            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, addressInUse: false, ex);
+        }
+    }
+
+    private static ListenSocket Bind(EndPoint endPoint, int backlog)
     {
         var socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
