@@ -262,7 +262,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"DrainAsync returned {lag.TotalMilliseconds:F1} ms after the last connection closed; drain took {result!.Elapsed.TotalMilliseconds:F1} ms.");
         result.Outcome.ShouldBe(DrainOutcome.Drained);
         lag.ShouldBeLessThan(TimeSpan.FromMilliseconds(100));
-        result.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+        result.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190)); // Task.Delay may fire a few ms early.
         result.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
     }
 

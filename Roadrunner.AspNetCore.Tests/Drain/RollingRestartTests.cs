@@ -46,7 +46,7 @@ public sealed class RollingRestartTests
         during.StatusCode.ShouldBe(HttpStatusCode.OK);
         during.Headers.ConnectionClose.ShouldBe(true);
         app.Manager.GetListener("delayed")!.Status.ShouldBe(ListenerStatus.Accepting);
-        events.Payloads<DrainStartedEvent>(RoadrunnerEvents.DrainStarted).ShouldBeEmpty();
+        events.Payloads<DrainStartedEvent>(RoadrunnerEvents.DrainStarted).ShouldNotContain(e => e.ListenerName == "delayed");
 
         time.Advance(TimeSpan.FromSeconds(5));
         var started = await events.WaitForAsync<DrainStartedEvent>(RoadrunnerEvents.DrainStarted, e => e.ListenerName == "delayed", Bound);
