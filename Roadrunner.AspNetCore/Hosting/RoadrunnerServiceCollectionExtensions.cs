@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers Roadrunner's services.</summary>
 public static class RoadrunnerServiceCollectionExtensions
 {
+    private const string ConfigurationSection = "Roadrunner";
+
     /// <summary>
     /// Adds runtime listeners to a Kestrel app: the <see cref="IListenerManager"/>, the transport Kestrel binds
     /// them through, listeners declared under configuration section <c>Roadrunner</c> (validated at start-up),
@@ -29,7 +32,12 @@ public static class RoadrunnerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        var optionsBuilder = services.AddOptions<RoadrunnerOptions>().BindConfiguration("Roadrunner").ValidateOnStart();
+        // What BindConfiguration("Roadrunner") does, with the binding written out (see BindRoadrunnerSection).
+        var optionsBuilder = services.AddOptions<RoadrunnerOptions>()
+            .Configure<IConfiguration>((options, configuration) => BindRoadrunnerSection(configuration.GetSection(ConfigurationSection), options))
+            .ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<RoadrunnerOptions>>(sp =>
+            new ConfigurationChangeTokenSource<RoadrunnerOptions>(sp.GetRequiredService<IConfiguration>()));
         if (configure is not null)
         {
             optionsBuilder.Configure(configure);
@@ -57,5 +65,58 @@ public static class RoadrunnerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RoadrunnerStartupFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         return services;
+    }
+
+    // Binding written out property by property instead of Bind/BindConfiguration on the options types, so that the
+    // library is trim- and AOT-safe: the GetValue<T> calls are intercepted by the configuration binding source
+    // generator (EnableConfigurationBindingGenerator), which parses exactly like the binder (invariant culture,
+    // case-insensitive enums, empty value = keep the current one, errors naming the key's path). The generator cannot
+    // be pointed at ListenerOptions itself: it would generate binding code for the code-only X509Certificate2
+    // Certificate (obsolete constructors and properties, SYSLIB0026-0028) and .NET 10 has no [ConfigurationIgnore].
+    // Packaging/ConfigurationBindingTests fails when a settable option property is missing here.
+    private static void BindRoadrunnerSection(IConfiguration section, RoadrunnerOptions options)
+    {
+        options.ShutdownDrainMargin = section.GetValue(nameof(RoadrunnerOptions.ShutdownDrainMargin), options.ShutdownDrainMargin);
+        options.ShutdownDelay = section.GetValue(nameof(RoadrunnerOptions.ShutdownDelay), options.ShutdownDelay);
+        options.DrainSpread = section.GetValue(nameof(RoadrunnerOptions.DrainSpread), options.DrainSpread);
+        options.BindServerUrls = section.GetValue(nameof(RoadrunnerOptions.BindServerUrls), options.BindServerUrls);
+
+        foreach (var child in section.GetSection(nameof(RoadrunnerOptions.Listeners)).GetChildren())
+        {
+            if (!options.Listeners.TryGetValue(child.Key, out var listener) || listener is null)
+            {
+                listener = new ListenerOptions();
+            }
+
+            BindListenerSection(child, listener);
+            options.Listeners[child.Key] = listener;
+        }
+    }
+
+    private static void BindListenerSection(IConfigurationSection section, ListenerOptions listener)
+    {
+        // A certificate object cannot come from configuration (the reflection binder could not convert a value either).
+        var certificate = section.GetSection(nameof(ListenerOptions.Certificate));
+        if (certificate.Exists())
+        {
+            throw new InvalidOperationException(
+                $"{certificate.Path} cannot be set in configuration: set CertificatePath (and CertificateKeyPath for PEM) " +
+                "or CertificateSubject, or ListenerOptions.Certificate in code.");
+        }
+
+        listener.Address = section[nameof(ListenerOptions.Address)] ?? listener.Address;
+        listener.Port = section.GetValue(nameof(ListenerOptions.Port), listener.Port);
+        listener.Protocols = section.GetValue(nameof(ListenerOptions.Protocols), listener.Protocols);
+        listener.UseTls = section.GetValue(nameof(ListenerOptions.UseTls), listener.UseTls);
+        listener.CertificatePath = section[nameof(ListenerOptions.CertificatePath)] ?? listener.CertificatePath;
+        listener.CertificatePassword = section[nameof(ListenerOptions.CertificatePassword)] ?? listener.CertificatePassword;
+        listener.CertificateKeyPath = section[nameof(ListenerOptions.CertificateKeyPath)] ?? listener.CertificateKeyPath;
+        listener.CertificateSubject = section[nameof(ListenerOptions.CertificateSubject)] ?? listener.CertificateSubject;
+        listener.CertificateStoreName = section.GetValue(nameof(ListenerOptions.CertificateStoreName), listener.CertificateStoreName);
+        listener.CertificateStoreLocation = section.GetValue(nameof(ListenerOptions.CertificateStoreLocation), listener.CertificateStoreLocation);
+        listener.MaxConnections = section.GetValue(nameof(ListenerOptions.MaxConnections), listener.MaxConnections);
+        listener.MaxConnectionsBehavior = section.GetValue(nameof(ListenerOptions.MaxConnectionsBehavior), listener.MaxConnectionsBehavior);
+        listener.DrainSpread = section.GetValue(nameof(ListenerOptions.DrainSpread), listener.DrainSpread);
+        listener.ShutdownOrder = section.GetValue(nameof(ListenerOptions.ShutdownOrder), listener.ShutdownOrder);
     }
 }
