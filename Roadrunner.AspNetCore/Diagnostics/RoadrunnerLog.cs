@@ -65,8 +65,8 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(19, LogLevel.Warning, "Drain of '{ListenerName}' reached its deadline: aborting {Count} connection(s) still open.", EventName = "ConnectionsAbortedAtDeadline")]
     public static partial void ConnectionsAbortedAtDeadline(ILogger logger, string listenerName, int count);
 
-    [LoggerMessage(20, LogLevel.Error, "Runtime listeners cannot be served: {Reason}", EventName = "ServerUnusable")]
-    public static partial void ServerUnusable(ILogger logger, string reason);
+    [LoggerMessage(EventId = 20, Message = "Runtime listeners cannot be served: {Reason}", EventName = "ServerUnusable")]
+    public static partial void ServerUnusable(ILogger logger, LogLevel level, string reason);
 
     [LoggerMessage(21, LogLevel.Information, "The addresses http://roadrunner-http1, http://roadrunner-h2c and https://roadrunner-tls that Kestrel lists are Roadrunner's internal endpoints, not sockets: each listener binds its own address (IListenerManager.GetListeners()).", EventName = "PlaceholdersExplained")]
     public static partial void PlaceholdersExplained(ILogger logger);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
@@ -262,11 +263,22 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 
         var problem = ServerCompatibility.Describe(server, preferHostingUrls);
         Volatile.Write(ref _serverProblem, problem);
-        RoadrunnerLog.ServerUnusable(_diagnostics.HostingLogger, problem);
         var started = _names.Values.ToList();
+
+        // Start-up fails when listeners were configured (an error); an app without any only learns it cannot start them.
+        RoadrunnerLog.ServerUnusable(_diagnostics.HostingLogger, started.Count > 0 ? LogLevel.Error : LogLevel.Warning, problem);
         foreach (var listener in started)
         {
             await StopAsync(listener.Name, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Connections accepted before this check sit in a queue Kestrel never reads: close them, and every later one.
+        foreach (var shape in Enum.GetValues<TransportShape>())
+        {
+            if (_transport.GetMultiplexer(shape) is { IsBound: false } unread)
+            {
+                await unread.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         if (started.Count > 0)
