@@ -42,7 +42,7 @@ public sealed partial class HostingCombinationTests
         ex.Message.ShouldContain("Microsoft.AspNetCore.TestHost.TestServer");
         ex.Message.ShouldContain("factory.UseKestrel(");
         manager.Names.ShouldBeEmpty();
-        factory.Logs.Entries.ShouldContain(e => IsRoadrunner(e, ServerUnusable) && e.Level == LogLevel.Error && e.Message.Contains("TestServer", StringComparison.Ordinal));
+        factory.Logs.Entries.ShouldContain(e => IsRoadrunner(e, ServerUnusable) && e.Level == LogLevel.Warning && e.Message.Contains("TestServer", StringComparison.Ordinal));
         factory.Logs.Entries.ShouldNotContain(e => IsRoadrunner(e, ListenerStarted));
 
         // The rest of the app is unaffected: TestServer still serves the ordinary endpoints, in memory.
@@ -161,7 +161,7 @@ public sealed partial class HostingCombinationTests
         ex.Message.ShouldContain("ASPNETCORE_PREFERHOSTINGURLS");
         ex.Message.ShouldContain("Turn it off");
         app.Manager.Names.ShouldBeEmpty();
-        app.Logs.Entries.ShouldContain(e => IsRoadrunner(e, ServerUnusable) && e.Level == LogLevel.Error && e.Message.Contains("PreferHostingUrls", StringComparison.Ordinal));
+        app.Logs.Entries.ShouldContain(e => IsRoadrunner(e, ServerUnusable) && e.Level == LogLevel.Warning && e.Message.Contains("PreferHostingUrls", StringComparison.Ordinal));
 
         // The server URL itself is served: only Roadrunner's endpoints were dropped.
         var serverUrl = new Uri(app.App.Urls.Single(u => u.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
