@@ -32,7 +32,7 @@ internal sealed class RoadrunnerMetrics
     public RoadrunnerMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(RoadrunnerEvents.MeterName);
-        meter.CreateObservableUpDownCounter("roadrunner.listeners", ObserveListeners, "{listener}", "Registered listeners, by status (accepting or draining).");
+        meter.CreateObservableUpDownCounter("roadrunner.listeners", ObserveListeners, "{listener}", "Registered listeners, by status (accepting, suspended or draining).");
         meter.CreateObservableUpDownCounter("roadrunner.listener.active_connections", ObserveConnections, "{connection}", "Connections open on a listener, including stopped listeners whose connections are still open.");
         _connectionsOpened = meter.CreateCounter<long>("roadrunner.listener.connections_opened", "{connection}", "Connections accepted by a listener.");
         _connectionsRejected = meter.CreateCounter<long>("roadrunner.listener.connections_rejected", "{connection}", "Connections closed at once because the listener was at its cap.");
@@ -100,12 +100,19 @@ internal sealed class RoadrunnerMetrics
     {
         foreach (var listener in _listeners?.Invoke() ?? [])
         {
-            if (listener.State is ListenerState.Accepting or ListenerState.Draining)
+            var status = listener.State switch
+            {
+                ListenerState.Accepting => "accepting",
+                ListenerState.Suspended => "suspended",
+                ListenerState.Draining => "draining",
+                _ => null,
+            };
+            if (status is not null)
             {
                 yield return new Measurement<long>(
                     1,
                     new KeyValuePair<string, object?>(ListenerNameTag, listener.Name),
-                    new KeyValuePair<string, object?>(ListenerStatusTag, listener.State == ListenerState.Accepting ? "accepting" : "draining"));
+                    new KeyValuePair<string, object?>(ListenerStatusTag, status));
             }
         }
     }
