@@ -61,4 +61,17 @@ public sealed class SuspendAndBacklogTests : IAsyncLifetime
         (await response.WaitAsync(Bound)).ShouldContain("listener=backlog");
         _app.Manager.GetListener("backlog")!.ConnectionsRejected.ShouldBe(0);
     }
+
+    [Fact]
+    public async Task Backlog_without_a_cap_and_a_negative_drain_spread_are_refused_naming_the_key()
+    {
+        var backlog = await Should.ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            _app.Manager.StartAsync("uncapped", new ListenerOptions { MaxConnectionsBehavior = MaxConnectionsBehavior.Backlog }));
+        backlog.Message.ShouldContain("Roadrunner:Listeners:uncapped:MaxConnectionsBehavior: Backlog needs MaxConnections");
+
+        var spread = await Should.ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            _app.Manager.StartAsync("spread", new ListenerOptions { DrainSpread = TimeSpan.FromSeconds(-1) }));
+        spread.Message.ShouldContain("Roadrunner:Listeners:spread:DrainSpread: must not be negative");
+        _app.Manager.Names.ShouldBeEmpty();
+    }
 }

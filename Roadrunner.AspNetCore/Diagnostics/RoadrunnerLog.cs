@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 23.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 24.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -76,4 +76,7 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(23, LogLevel.Information, "Listener '{ListenerName}' is {Status}.", EventName = "ListenerSuspendedOrResumed")]
     public static partial void ListenerSuspendedOrResumed(ILogger logger, string listenerName, ListenerStatus status);
+
+    [LoggerMessage(24, LogLevel.Warning, "Server URL {Url} names the host '{Host}', which Kestrel does not resolve: it binds every interface (IPv6 and IPv4 any). Use an IP address (e.g. 127.0.0.1) or localhost to bind one.", EventName = "ServerUrlBindsAnyIP")]
+    public static partial void ServerUrlBindsAnyIP(ILogger logger, string url, string host);
 }

@@ -22,7 +22,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     private readonly RoadrunnerConnectionListenerFactory _transport;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private readonly ListenerOptionsValidator _validator = new();
+    private readonly ListenerOptionsValidator _validator;
     private readonly IOptions<RoadrunnerOptions> _options;
     private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
     private long _sequence;
@@ -39,6 +39,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         _transport = transport;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
+        _validator = new ListenerOptionsValidator(timeProvider);
         Shutdown = new HostShutdownState(diagnostics, timeProvider);
         diagnostics.Metrics.Observe(() => _live.Keys);
 
@@ -99,7 +100,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
         }
 
-        var tlsOptions = CertificateLoader.CreateTlsOptions(name, options, out var ownedCertificate);
+        var tlsOptions = CertificateLoader.CreateTlsOptions(name, options, out var ownedCertificate, _timeProvider);
         var shape = tlsOptions is not null ? TransportShape.Tls
             : options.Protocols == ListenerProtocols.Http2 ? TransportShape.Http2
             : TransportShape.Http1;

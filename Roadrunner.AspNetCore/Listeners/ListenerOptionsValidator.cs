@@ -57,6 +57,20 @@ internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvide
             failures.Add($"{prefix}MaxConnections: must be at least 1, or null for no limit (got {options.MaxConnections}).");
         }
 
+        if (!Enum.IsDefined(options.MaxConnectionsBehavior))
+        {
+            failures.Add($"{prefix}MaxConnectionsBehavior: '{options.MaxConnectionsBehavior}' is not one of Close, Backlog.");
+        }
+        else if (options.MaxConnectionsBehavior == MaxConnectionsBehavior.Backlog && options.MaxConnections is null)
+        {
+            failures.Add($"{prefix}MaxConnectionsBehavior: Backlog needs MaxConnections (the cap at which the listener stops accepting).");
+        }
+
+        if (options.DrainSpread is { } spread && spread < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix}DrainSpread: must not be negative (got {spread}); 0 tells everyone at once, null takes Roadrunner:DrainSpread.");
+        }
+
         ValidateTls(prefix, options, failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
