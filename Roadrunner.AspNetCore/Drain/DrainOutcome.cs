@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Roadrunner.AspNetCore;
 
-/// <summary>How a drain ended.</summary>
+/// <summary>How a drain ended. Serialized as its name (<c>"Drained"</c>, <c>"TimedOut"</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DrainOutcome>))]
 public enum DrainOutcome
 {
     /// <summary>Every connection closed before the deadline.</summary>

@@ -64,6 +64,9 @@ public static class RoadrunnerServiceCollectionExtensions
         services.AddHostedService<RoadrunnerHostedService>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, RoadrunnerStartupFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
+
+        // Minimal APIs can return listeners and drain results as they are, under Native AOT too.
+        services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.TypeInfoResolverChain.Add(RoadrunnerJsonContext.Default));
         return services;
     }
 

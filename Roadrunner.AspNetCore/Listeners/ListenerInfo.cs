@@ -1,15 +1,55 @@
 using System.Net;
+using System.Text.Json.Serialization;
+using Roadrunner.AspNetCore.Serialization;
 
 namespace Roadrunner.AspNetCore;
 
 /// <summary>A snapshot of one listener's state and counters.</summary>
+/// <remarks>
+/// Serializes with System.Text.Json as it is (web defaults, or <see cref="RoadrunnerJsonContext"/>), as
+/// <c>{"name","address","port","scheme","protocols","status","activeConnections","maxConnections","requestsServed","rejected","startedAt"}</c>:
+/// the endpoint as <see cref="Address"/> and <see cref="Port"/>, enums as strings, <see cref="ConnectionsRejected"/>
+/// as <c>rejected</c>; <see cref="EndPoint"/> and <see cref="Url"/> are left out (they follow from the others).
+/// </remarks>
 public sealed record ListenerInfo
 {
+    private readonly IPEndPoint _endPoint = new(IPAddress.Any, 0);
+
     /// <summary>The listener's name.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The bound endpoint, with the real port when port 0 was asked for.</summary>
-    public required IPEndPoint EndPoint { get; init; }
+    /// <summary>
+    /// The bound IP address as text, e.g. <c>127.0.0.1</c> or <c>::1</c> (the address of <see cref="EndPoint"/>).
+    /// Setting it replaces the address of <see cref="EndPoint"/>; it must be an IP address literal.
+    /// </summary>
+    [JsonRequired]
+    public string Address
+    {
+        get => _endPoint.Address.ToString();
+        init => _endPoint = JsonShape.WithAddress(_endPoint, value);
+    }
+
+    /// <summary>
+    /// The bound port, the real one when port 0 was asked for (the port of <see cref="EndPoint"/>). Setting it replaces
+    /// the port of <see cref="EndPoint"/>.
+    /// </summary>
+    [JsonRequired]
+    public int Port
+    {
+        get => _endPoint.Port;
+        init => _endPoint = JsonShape.WithPort(_endPoint, value);
+    }
+
+    /// <summary>
+    /// The bound endpoint, with the real port when port 0 was asked for. Not serialized: JSON has <see cref="Address"/>
+    /// and <see cref="Port"/>.
+    /// </summary>
+    [JsonIgnore]
+    public IPEndPoint EndPoint
+    {
+        get => _endPoint;
+        init => _endPoint = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary><c>http</c> or <c>https</c>.</summary>
     public required string Scheme { get; init; }
@@ -17,7 +57,7 @@ public sealed record ListenerInfo
     /// <summary>The HTTP versions served.</summary>
     public required ListenerProtocols Protocols { get; init; }
 
-    /// <summary><see cref="ListenerStatus.Accepting"/> or <see cref="ListenerStatus.Draining"/>.</summary>
+    /// <summary><see cref="ListenerStatus.Accepting"/>, <see cref="ListenerStatus.Suspended"/> or <see cref="ListenerStatus.Draining"/>.</summary>
     public required ListenerStatus Status { get; init; }
 
     /// <summary>Connections open right now.</summary>
@@ -29,12 +69,16 @@ public sealed record ListenerInfo
     /// <summary>Requests received on this listener since it started.</summary>
     public required long RequestsServed { get; init; }
 
-    /// <summary>Connections closed at once because <see cref="MaxConnections"/> was reached.</summary>
+    /// <summary>
+    /// Connections closed at once because <see cref="MaxConnections"/> was reached. In JSON <c>"rejected"</c>.
+    /// </summary>
+    [JsonPropertyName("rejected")]
     public required long ConnectionsRejected { get; init; }
 
     /// <summary>When the listener started accepting.</summary>
     public required DateTimeOffset StartedAt { get; init; }
 
-    /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>.</summary>
+    /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
+    [JsonIgnore]
     public Uri Url => new($"{Scheme}://{(EndPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}");
 }

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Roadrunner.AspNetCore;
 
-/// <summary>The HTTP versions a listener serves.</summary>
+/// <summary>The HTTP versions a listener serves. Serialized as its name (<c>"Http1"</c>, <c>"Http2"</c>, <c>"Http1AndHttp2"</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ListenerProtocols>))]
 public enum ListenerProtocols
 {
     /// <summary>HTTP/1.1 (and HTTP/1.0). The default.</summary>

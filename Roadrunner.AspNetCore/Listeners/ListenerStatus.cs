@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Roadrunner.AspNetCore;
 
-/// <summary>The life-cycle state of a listener.</summary>
+/// <summary>The life-cycle state of a listener. Serialized as its name (<c>"Accepting"</c>, <c>"Draining"</c>, ...).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ListenerStatus>))]
 public enum ListenerStatus
 {
     /// <summary>The listen socket is bound and new connections are accepted.</summary>

@@ -1,6 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Roadrunner.AspNetCore;
 
-/// <summary>What a listener does with a connection that arrives when <see cref="ListenerOptions.MaxConnections"/> are open.</summary>
+/// <summary>
+/// What a listener does with a connection that arrives when <see cref="ListenerOptions.MaxConnections"/> are open.
+/// Serialized as its name.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MaxConnectionsBehavior>))]
 public enum MaxConnectionsBehavior
 {
     /// <summary>Accept it and close it at once without a byte (the default; counted as rejected).</summary>

@@ -1,8 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Http;
+using Roadrunner.AspNetCore;
 
-namespace Roadrunner.AspNetCore;
+namespace Microsoft.AspNetCore.Http;
 
 /// <summary>Ends Server-Sent Event streams cleanly on drain.</summary>
 public static class RoadrunnerServerSentEventsExtensions

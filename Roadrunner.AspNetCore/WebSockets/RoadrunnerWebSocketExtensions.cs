@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Http;
+using Roadrunner.AspNetCore;
 
-namespace Roadrunner.AspNetCore;
+namespace Microsoft.AspNetCore.Http;
 
 /// <summary>Drain helpers for WebSocket handlers.</summary>
 public static class RoadrunnerWebSocketExtensions

@@ -1,4 +1,8 @@
+using System.Text;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc.Formatters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Roadrunner.AspNetCore;
 using Roadrunner.Example;
 using Roadrunner.Example.Admin;
 using Roadrunner.Example.Controllers;
@@ -18,11 +22,27 @@ builder.Services
     {
         // Request DTOs declare what is optional themselves; "request: field is required" would only add noise.
         options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+
+        // The admin API reads route values and UTF-8 JSON bodies only (Utf8JsonBodyAttribute answers 415 for anything
+        // else): no UTF-16 decoding, and no form value providers, which throw (a 500) on form keys such as "a[b".
+        foreach (var json in options.InputFormatters.OfType<SystemTextJsonInputFormatter>())
+        {
+            json.SupportedEncodings.Remove(Encoding.Unicode);
+        }
+
+        options.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+        options.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+        options.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
     })
     .AddJsonOptions(options =>
     {
-        options.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
-        options.JsonSerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow; // Typos are errors.
+        // Strict input: what a client did not mean to send is a 400 naming the field, never a guess. The library's
+        // records (ListenerInfo, DrainResult) serialize as they are: enums as names, endpoints as address and port.
+        var json = options.JsonSerializerOptions;
+        json.Converters.Add(new ExactEnumNameConverter<ListenerProtocols>()); // "Http2", not 1, "1" or "Http1, Http2".
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow; // Typos are errors.
+        json.AllowDuplicateProperties = false; // {"name":"a","name":"b"} is an error, not "b".
+        json.NumberHandling = JsonNumberHandling.Strict; // "port":"0" is an error (web defaults read numbers from strings).
     })
     .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = AdminProblems.FromModelState);
 builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -125,6 +125,17 @@ public static partial class AdminProblems
             return hint;
         }
 
+        // AllowDuplicateProperties = false and UnmappedMemberHandling.Disallow name .NET types; say what is meant.
+        if (message.StartsWith("Duplicate property", StringComparison.Ordinal))
+        {
+            return "appears more than once; give each field once";
+        }
+
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return "is not a field of this request";
+        }
+
         var path = message.IndexOf(" Path: ", StringComparison.Ordinal);
         return path > 0 ? message[..path] : message;
     }
@@ -141,7 +152,8 @@ public static partial class AdminProblems
             key = key[2..];
         }
 
-        return ToCamelCase(key);
+        // Fields match case-insensitively, so "PORT" is the port field: name it as documented.
+        return FieldHints.Keys.FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase)) ?? ToCamelCase(key);
     }
 
     private static string ToCamelCase(string key) =>

@@ -13,7 +13,7 @@ namespace Roadrunner.Example.Controllers;
 
 /// <summary>
 /// The admin API: start, inspect, drain and stop listeners at runtime. It exists only on the <c>admin</c>
-/// listener (404 everywhere else), takes at most 64 KB of JSON, and needs <c>X-Api-Key</c> when
+/// listener (404 everywhere else), takes at most 64 KB of UTF-8 JSON, and needs <c>X-Api-Key</c> when
 /// <c>Admin:ApiKey</c> is configured. Keep the admin listener on loopback, or set the key.
 /// </summary>
 [ApiController]
@@ -21,6 +21,7 @@ namespace Roadrunner.Example.Controllers;
 [RequireListener(AdminListener)]
 [TypeFilter<ApiKeyFilter>]
 [RequestSizeLimit(MaxBodyBytes)]
+[Utf8JsonBody]
 public sealed partial class ListenersController(IListenerManager listeners, TimeProvider time) : ControllerBase
 {
     public const string AdminListener = "admin";
@@ -28,19 +29,18 @@ public sealed partial class ListenersController(IListenerManager listeners, Time
     public const long MaxDrainMs = 600_000;
     public const long DefaultDrainMs = 30_000;
 
-    /// <summary>All listeners, most recently started first.</summary>
+    /// <summary>All listeners, most recently started first, as the library serializes <see cref="ListenerInfo"/> (no DTO needed).</summary>
     [HttpGet]
-    public ActionResult<IEnumerable<ListenerResponse>> List() =>
-        Ok(listeners.GetListeners().Select(ListenerResponse.From));
+    public ActionResult<IReadOnlyList<ListenerInfo>> List() => Ok(listeners.GetListeners());
 
     /// <summary>One listener, or 404.</summary>
     [HttpGet("{name}")]
-    public ActionResult<ListenerResponse> Get(string name) =>
-        listeners.GetListener(name) is { } info ? Ok(ListenerResponse.From(info)) : NotFoundProblem(name);
+    public ActionResult<ListenerInfo> Get(string name) =>
+        listeners.GetListener(name) is { } info ? Ok(info) : NotFoundProblem(name);
 
     /// <summary>Starts a listener: 201, 400 (invalid), 409 (name taken or address in use).</summary>
     [HttpPost]
-    public async Task<ActionResult<ListenerResponse>> Create([FromBody] CreateListenerRequest request)
+    public async Task<ActionResult<ListenerInfo>> Create([FromBody] CreateListenerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.Name))
@@ -103,7 +103,7 @@ public sealed partial class ListenersController(IListenerManager listeners, Time
             return AdminProblems.Field(HttpContext, "name", ex.Message);
         }
 
-        return Created($"/admin/listeners/{Uri.EscapeDataString(info.Name)}", ListenerResponse.From(info));
+        return Created($"/admin/listeners/{Uri.EscapeDataString(info.Name)}", info);
     }
 
     /// <summary>Stops a listener at once (open connections are not waited on): 204, or 404.</summary>
