@@ -214,7 +214,7 @@ public sealed partial class FileDescriptorExhaustionTests(ITestOutputHelper outp
                 // Not yet (refused, reset, or no answer in time).
             }
 
-            await Task.Delay(100); // Poll interval.
+            await Task.Delay(100); // Poll interval: a child process's recovery has no signal this test could await.
         }
 
         return false;
