@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Listeners;
+using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Hosting;
 
@@ -15,6 +16,7 @@ namespace Roadrunner.AspNetCore.Hosting;
 /// </summary>
 internal sealed class RoadrunnerHostedService(
     ListenerManager manager,
+    RoadrunnerConnectionListenerFactory transport,
     IServiceProvider services,
     TimeProvider timeProvider,
     RoadrunnerDiagnostics diagnostics,
@@ -49,7 +51,7 @@ internal sealed class RoadrunnerHostedService(
     {
         var server = services.GetService<IServer>();
         var preferHostingUrls = server?.Features.Get<IServerAddressesFeature>()?.PreferHostingUrls ?? false;
-        return manager.VerifyServerAsync(server, preferHostingUrls);
+        return ServerCompatibility.VerifyAsync(manager, transport, diagnostics, server, preferHostingUrls);
     }
 
     /// <summary>

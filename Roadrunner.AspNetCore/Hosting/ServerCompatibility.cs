@@ -1,8 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Roadrunner.AspNetCore.Diagnostics;
+using Roadrunner.AspNetCore.Listeners;
+using Roadrunner.AspNetCore.Transport;
+
 namespace Roadrunner.AspNetCore.Hosting;
 
-/// <summary>Why a host cannot serve runtime listeners, and what to change: the message of a failed server check.</summary>
+/// <summary>Whether the host serves runtime listeners, and if not, why and what to change.</summary>
 internal static class ServerCompatibility
 {
+    /// <summary>
+    /// Called once the server has started: checks that Kestrel reads the placeholder endpoints. If it does not, a
+    /// listener would accept connections that nobody serves, so every listener is stopped and this throws.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The host cannot serve listeners; the message says why and what to do.</exception>
+    public static async Task VerifyAsync(
+        ListenerManager manager, RoadrunnerConnectionListenerFactory transport, RoadrunnerDiagnostics diagnostics, object? server, bool preferHostingUrls)
+    {
+        if (transport.AllBound)
+        {
+            manager.RecordServerCheck(string.Empty);
+            RoadrunnerLog.PlaceholdersExplained(diagnostics.HostingLogger);
+            return;
+        }
+
+        var problem = Describe(server, preferHostingUrls);
+        manager.RecordServerCheck(problem);
+        var started = manager.Names;
+
+        // Start-up fails when listeners were configured (an error); an app without any only learns it cannot start them.
+        RoadrunnerLog.ServerUnusable(diagnostics.HostingLogger, started.Count > 0 ? LogLevel.Error : LogLevel.Warning, problem);
+        foreach (var name in started)
+        {
+            await manager.StopAsync(name, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Connections accepted before this check sit in a queue Kestrel never reads: close them, and every later one.
+        foreach (var shape in Enum.GetValues<TransportShape>())
+        {
+            if (transport.GetMultiplexer(shape) is { IsBound: false } unread)
+            {
+                await unread.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (started.Count > 0)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+
     public static string Describe(object? server, bool preferHostingUrls)
     {
         var kestrel = server?.GetType().Assembly == typeof(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions).Assembly;

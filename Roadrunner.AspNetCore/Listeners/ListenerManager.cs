@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
@@ -249,44 +248,10 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() => OrderedDrain.Groups(_live.Keys);
 
     /// <summary>
-    /// Called once the server has started: checks that Kestrel reads the placeholder endpoints. If it does not, a
-    /// listener would accept connections that nobody serves, so every listener is stopped and this throws.
+    /// The server check's verdict: <see cref="string.Empty"/> when Kestrel serves the placeholders, else why not (every
+    /// later <see cref="StartAsync"/> throws with it).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The host cannot serve listeners; the message says why and what to do.</exception>
-    public async Task VerifyServerAsync(object? server, bool preferHostingUrls)
-    {
-        if (_transport.AllBound)
-        {
-            Volatile.Write(ref _serverProblem, string.Empty);
-            RoadrunnerLog.PlaceholdersExplained(_diagnostics.HostingLogger);
-            return;
-        }
-
-        var problem = ServerCompatibility.Describe(server, preferHostingUrls);
-        Volatile.Write(ref _serverProblem, problem);
-        var started = _names.Values.ToList();
-
-        // Start-up fails when listeners were configured (an error); an app without any only learns it cannot start them.
-        RoadrunnerLog.ServerUnusable(_diagnostics.HostingLogger, started.Count > 0 ? LogLevel.Error : LogLevel.Warning, problem);
-        foreach (var listener in started)
-        {
-            await StopAsync(listener.Name, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        // Connections accepted before this check sit in a queue Kestrel never reads: close them, and every later one.
-        foreach (var shape in Enum.GetValues<TransportShape>())
-        {
-            if (_transport.GetMultiplexer(shape) is { IsBound: false } unread)
-            {
-                await unread.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        if (started.Count > 0)
-        {
-            throw new InvalidOperationException(problem);
-        }
-    }
+    internal void RecordServerCheck(string problem) => Volatile.Write(ref _serverProblem, problem);
 
     /// <summary>Forgets the listener's name; <see langword="true"/> for the one caller that removed it.</summary>
     internal bool OnStopped(RuntimeListener listener, string reason)
