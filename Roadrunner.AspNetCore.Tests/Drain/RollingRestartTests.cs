@@ -90,6 +90,7 @@ public sealed class RollingRestartTests
 
             var closes = sockets.Select(CloseTimestampAsync).ToList();
             var drainStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var drainCalledAt = DateTimeOffset.UtcNow;
             var result = await app.Manager.DrainAsync("spread", TimeSpan.FromSeconds(10)).WaitAsync(Bound);
             var closedAt = await Task.WhenAll(closes).WaitAsync(Bound);
 
@@ -99,10 +100,59 @@ public sealed class RollingRestartTests
             var last = closedAt.Max();
             System.Diagnostics.Stopwatch.GetElapsedTime(first, last).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(0.7));
             System.Diagnostics.Stopwatch.GetElapsedTime(drainStart, last).ShouldBeLessThan(TimeSpan.FromSeconds(10));
+
+            // The result says when the spread told its last request: near the end of the 1 s window, not at the start.
+            result.LastSignalAt.ShouldNotBeNull();
+            (result.LastSignalAt.Value - drainCalledAt).ShouldBeInRange(TimeSpan.FromSeconds(0.7), TimeSpan.FromSeconds(10));
         }
         finally
         {
             sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task With_a_drain_spread_the_sse_retry_hint_gets_jitter_and_without_one_it_is_sent_as_given()
+    {
+        const int count = 12;
+        await using var app = await TestApp.StartAsync();
+        var spread = await app.StartListenerAsync("sse-spread", new ListenerOptions { DrainSpread = TimeSpan.FromMilliseconds(500) });
+        var plain = await app.StartListenerAsync("sse-plain");
+
+        var spreadHints = await RetryHintsAfterDrainAsync(app, "sse-spread", spread, count);
+        var plainHints = await RetryHintsAfterDrainAsync(app, "sse-plain", plain, 2);
+
+        // The endpoint asks for 2000 ms; the spread listener stretches it by 0-50 %, differently per stream.
+        spreadHints.ShouldAllBe(ms => ms >= 2000 && ms < 3000);
+        spreadHints.Distinct().Count().ShouldBeGreaterThan(1);
+        plainHints.ShouldAllBe(ms => ms == 2000);
+    }
+
+    private static async Task<List<int>> RetryHintsAfterDrainAsync(TestApp app, string name, Uri url, int count)
+    {
+        using var client = Net.Client(url);
+        var streams = new List<StreamReader>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var response = await client.GetAsync("/sse", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Bound);
+                var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                streams.Add(reader);
+                (await reader.ReadLineAsync().WaitAsync(Bound)).ShouldBe("event: tick");
+            }
+
+            var drain = app.Manager.DrainAsync(name, TimeSpan.FromSeconds(10));
+            var rests = await Task.WhenAll(streams.Select(r => r.ReadToEndAsync())).WaitAsync(Bound);
+            (await drain.WaitAsync(Bound))!.Outcome.ShouldBe(DrainOutcome.Drained);
+            return rests
+                .Select(rest => rest.Split('\n').Single(line => line.StartsWith("retry: ", StringComparison.Ordinal)))
+                .Select(line => int.Parse(line["retry: ".Length..], System.Globalization.CultureInfo.InvariantCulture))
+                .ToList();
+        }
+        finally
+        {
+            streams.ForEach(s => s.Dispose());
         }
     }
 

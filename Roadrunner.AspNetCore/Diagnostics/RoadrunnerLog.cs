@@ -79,4 +79,7 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(24, LogLevel.Warning, "Server URL {Url} names the host '{Host}', which Kestrel does not resolve: it binds every interface (IPv6 and IPv4 any). Use an IP address (e.g. 127.0.0.1) or localhost to bind one.", EventName = "ServerUrlBindsAnyIP")]
     public static partial void ServerUrlBindsAnyIP(ILogger logger, string url, string host);
+
+    [LoggerMessage(25, LogLevel.Information, "Drain of '{ListenerName}' spread its signal over {Requests} running request(s) in a {SpreadMs} ms window; the last was told {LastSignalMs} ms after the drain began.", EventName = "DrainSpreadCompleted")]
+    public static partial void DrainSpreadCompleted(ILogger logger, string listenerName, int requests, long spreadMs, long lastSignalMs);
 }

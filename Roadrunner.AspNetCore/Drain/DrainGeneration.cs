@@ -5,22 +5,25 @@ namespace Roadrunner.AspNetCore.Drain;
 
 /// <summary>
 /// The drain signals of the requests a listener received between two drains. Without a drain spread it is one
-/// shared signal (nothing per request). With one, requests are dealt round-robin over <see cref="SpreadBuckets"/>
-/// signals that a hard drain fires one after another across the spread window, so long-lived clients (WebSocket,
-/// SSE, long-poll) do not all hear the drain, and reconnect elsewhere, in the same instant.
+/// shared signal (nothing per request). With one, requests are dealt over <see cref="SpreadBuckets"/> signals that
+/// count the requests still running in them; a hard drain fires the empty ones at once and the others one after
+/// another, each given a share of the spread window in proportion to its running requests, so long-lived clients
+/// (WebSocket, SSE, long-poll) hear the drain evenly spaced instead of all reconnecting elsewhere in the same instant.
 /// </summary>
 internal sealed class DrainGeneration
 {
-    /// <summary>Enough buckets that one 100 ms slice of a 2 s window holds about 5 % of the requests.</summary>
+    /// <summary>Slots a spread drain is dealt over; two-choice dealing keeps their running counts within one of each other.</summary>
     public const int SpreadBuckets = 64;
 
     private readonly DrainSignal[] _signals;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _lock = new();
     private ITimer? _spreadTimer;
+    private (DrainSignal Signal, TimeSpan Due)[] _schedule = [];
+    private int _nextScheduled;
+    private long _spreadStarted;
     private DateTimeOffset? _deadline;
     private int _nextRequest;
-    private int _fired;
     private long _lastSignalUtcTicks;
 
     public DrainGeneration(RuntimeListener? listener, bool spread, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
@@ -29,7 +32,7 @@ internal sealed class DrainGeneration
         _signals = new DrainSignal[spread ? SpreadBuckets : 1];
         for (var i = 0; i < _signals.Length; i++)
         {
-            _signals[i] = new DrainSignal(listener, diagnostics, timeProvider);
+            _signals[i] = new DrainSignal(listener, diagnostics, timeProvider, countsRunning: spread);
         }
     }
 
@@ -43,9 +46,25 @@ internal sealed class DrainGeneration
         }
     }
 
-    /// <summary>The signal for a request that starts now.</summary>
-    public DrainSignal ForNewRequest() =>
-        _signals.Length == 1 ? _signals[0] : _signals[(int)((uint)Interlocked.Increment(ref _nextRequest) % SpreadBuckets)];
+    /// <summary>The requests running in slots that had not been told when the spread began (0 without a spread).</summary>
+    public int SpreadRequests { get; private set; }
+
+    /// <summary>
+    /// The signal for a request that starts now. With a spread, the less loaded of two slots (the power of two
+    /// choices): two reads and no lock, and the running requests stay evenly dealt however long each one lives.
+    /// </summary>
+    public DrainSignal ForNewRequest()
+    {
+        if (_signals.Length == 1)
+        {
+            return _signals[0];
+        }
+
+        var n = (uint)Interlocked.Increment(ref _nextRequest);
+        var first = _signals[n % SpreadBuckets];
+        var second = _signals[(n + 1 + (n / SpreadBuckets % (SpreadBuckets - 1))) % SpreadBuckets];
+        return second.Running < first.Running ? second : first;
+    }
 
     /// <summary>Fires every signal now (soft drain, host shutdown without spread, or the rest of a spread).</summary>
     public void FireAll(DateTimeOffset? deadline)
@@ -55,11 +74,20 @@ internal sealed class DrainGeneration
             _spreadTimer?.Dispose();
             _spreadTimer = null;
             _deadline = deadline;
-            FireUpTo(_signals.Length);
+            foreach (var signal in _signals)
+            {
+                signal.Fire(deadline);
+            }
+
+            _nextScheduled = _schedule.Length;
+            MarkLastSignal();
         }
     }
 
-    /// <summary>Fires the signals one bucket at a time over <paramref name="window"/>, the first at once.</summary>
+    /// <summary>
+    /// Fires the slots without running requests now, and the others over <paramref name="window"/>: the first at once,
+    /// each next one when the requests told so far have had their share of the window.
+    /// </summary>
     public void FireSpread(DateTimeOffset? deadline, TimeSpan window)
     {
         if (_signals.Length == 1 || window <= TimeSpan.Zero)
@@ -70,38 +98,84 @@ internal sealed class DrainGeneration
 
         lock (_lock)
         {
-            _deadline = deadline;
-            FireUpTo(1);
-            if (_fired < _signals.Length && _spreadTimer is null)
+            if (_spreadTimer is not null || _nextScheduled < _schedule.Length)
             {
-                var step = window / (_signals.Length - 1);
-                _spreadTimer = _timeProvider.CreateTimer(static s => ((DrainGeneration)s!).FireNext(), this, step, step);
+                _deadline = deadline;
+                return;
             }
+
+            _deadline = deadline;
+            var busy = new List<(DrainSignal Signal, int Running)>(_signals.Length);
+            var total = 0;
+            foreach (var signal in _signals)
+            {
+                var running = signal.Running;
+                if (running > 0 && !signal.IsDraining)
+                {
+                    busy.Add((signal, running));
+                    total += running;
+                }
+                else
+                {
+                    signal.Fire(deadline);
+                }
+            }
+
+            SpreadRequests = total;
+            var schedule = new (DrainSignal, TimeSpan)[busy.Count];
+            var toldBefore = 0;
+            for (var i = 0; i < busy.Count; i++)
+            {
+                schedule[i] = (busy[i].Signal, window * toldBefore / total);
+                toldBefore += busy[i].Running;
+            }
+
+            _schedule = schedule;
+            _nextScheduled = 0;
+            _spreadStarted = _timeProvider.GetTimestamp();
+            FireDue();
         }
     }
 
-    private void FireNext()
+    private void OnSpreadTimer()
     {
         lock (_lock)
         {
-            FireUpTo(_fired + 1);
-            if (_fired >= _signals.Length)
-            {
-                _spreadTimer?.Dispose();
-                _spreadTimer = null;
-            }
+            FireDue();
         }
     }
 
-    // Under _lock.
-    private void FireUpTo(int count)
+    // Under _lock: fires what is due, then sets the timer for the next one.
+    private void FireDue()
     {
-        for (; _fired < count && _fired < _signals.Length; _fired++)
+        var elapsed = _timeProvider.GetElapsedTime(_spreadStarted);
+        while (_nextScheduled < _schedule.Length && _schedule[_nextScheduled].Due <= elapsed)
         {
-            _signals[_fired].Fire(_deadline);
+            _schedule[_nextScheduled++].Signal.Fire(_deadline);
         }
 
-        if (_fired == _signals.Length && Interlocked.Read(ref _lastSignalUtcTicks) == 0)
+        if (_nextScheduled >= _schedule.Length)
+        {
+            _spreadTimer?.Dispose();
+            _spreadTimer = null;
+            MarkLastSignal();
+            return;
+        }
+
+        var wait = _schedule[_nextScheduled].Due - elapsed;
+        if (_spreadTimer is null)
+        {
+            _spreadTimer = _timeProvider.CreateTimer(static s => ((DrainGeneration)s!).OnSpreadTimer(), this, wait, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _spreadTimer.Change(wait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void MarkLastSignal()
+    {
+        if (Interlocked.Read(ref _lastSignalUtcTicks) == 0)
         {
             Interlocked.Exchange(ref _lastSignalUtcTicks, _timeProvider.GetUtcNow().UtcTicks);
         }

@@ -6,7 +6,7 @@ namespace Roadrunner.AspNetCore;
 /// <summary>What a drain did, returned by <see cref="IListenerManager.DrainAsync"/>.</summary>
 /// <remarks>
 /// Serializes with System.Text.Json as it is (web defaults, or <see cref="RoadrunnerJsonContext"/>), as
-/// <c>{"listenerName","outcome","gracefulConnections","abortedConnections","acknowledgements","elapsedMs"}</c>:
+/// <c>{"listenerName","outcome","gracefulConnections","abortedConnections","acknowledgements","elapsedMs","lastSignalAt"}</c>:
 /// <see cref="Outcome"/> as a string, <see cref="Elapsed"/> as <see cref="ElapsedMs"/>.
 /// </remarks>
 /// <param name="ListenerName">The drained listener.</param>
@@ -32,4 +32,12 @@ public sealed record DrainResult(
         get => JsonShape.Milliseconds(Elapsed);
         init => Elapsed = TimeSpan.FromMilliseconds(value);
     }
+
+    /// <summary>
+    /// When the drain signal reached the last of the listener's requests: with a <see cref="ListenerOptions.DrainSpread"/>
+    /// the end of the spread (or the drain's end, if every connection was gone before it), otherwise the drain's start.
+    /// <see langword="null"/> for a result built by hand, and then left out of JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LastSignalAt { get; init; }
 }

@@ -15,16 +15,30 @@ internal sealed class DrainSignal : IRoadrunnerDrainFeature
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
     private long _deadlineUtcTicks; // NoDeadline until fired; Unbounded for a drain without deadline.
+    private int _running;
 
     private const long NoDeadline = 0;
     private const long Unbounded = long.MaxValue;
 
-    public DrainSignal(RuntimeListener? listener, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
+    public DrainSignal(RuntimeListener? listener, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider, bool countsRunning = false)
     {
         Listener = listener;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
+        CountsRunning = countsRunning;
     }
+
+    /// <summary>Whether requests holding this signal are counted while they run (a spread slot).</summary>
+    public bool CountsRunning { get; }
+
+    /// <summary>Requests holding this signal that are still running (counted only for a spread slot).</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>A request holding this signal started.</summary>
+    public void Enter() => Interlocked.Increment(ref _running);
+
+    /// <summary>A request holding this signal ended.</summary>
+    public void Exit() => Interlocked.Decrement(ref _running);
 
     /// <summary>The listener this signal belongs to; <see langword="null"/> for the host-wide signal.</summary>
     public RuntimeListener? Listener { get; }

@@ -56,6 +56,7 @@ internal sealed class ListenerDrain
             var gracefulBefore = connections.GracefulCloses;
             var forcedBefore = connections.ForcedCloses;
             var acknowledgementsBefore = _listener.Acknowledgements;
+            var startedAt = _timeProvider.GetUtcNow();
 
             // 1. Stop accepting before anyone is told, so no connection can slip in after the broadcast.
             await _listener.StopAcceptingAsync().ConfigureAwait(false);
@@ -64,7 +65,7 @@ internal sealed class ListenerDrain
             // 2. Every request of every generation (soft drains included) learns the deadline.
             var deadline = _deadline.Utc;
             var spread = EffectiveSpread(_listener.DrainSpread, _deadline);
-            _listener.Signals.PublishHardDeadline(deadline, spread);
+            var told = _listener.Signals.PublishHardDeadline(deadline, spread);
             RoadrunnerLog.DrainStarted(_diagnostics.DrainLogger, _listener.Name, connectionsAtStart, deadline);
             _diagnostics.Write(
                 RoadrunnerEvents.DrainStarted,
@@ -90,6 +91,13 @@ internal sealed class ListenerDrain
                 await Task.WhenAny(empty, grace.Reached).ConfigureAwait(false);
             }
 
+            // Whoever the spread had not told yet is gone; a result reports when the last signal went out.
+            told.FireAll(_deadline.Utc);
+            if (spread > TimeSpan.Zero)
+            {
+                RoadrunnerLog.DrainSpreadCompleted(_diagnostics.DrainLogger, _listener.Name, told.SpreadRequests, (long)spread.TotalMilliseconds, (long)(told.LastSignalAt!.Value - startedAt).TotalMilliseconds);
+            }
+
             var lingering = connections.Count;
             if (lingering > 0)
             {
@@ -106,7 +114,10 @@ internal sealed class ListenerDrain
                 graceful,
                 aborted,
                 _listener.Acknowledgements - acknowledgementsBefore,
-                _deadline.Elapsed);
+                _deadline.Elapsed)
+            {
+                LastSignalAt = told.LastSignalAt,
+            };
 
             _diagnostics.Metrics.DrainCompleted(result, cut);
             RoadrunnerLog.DrainCompleted(_diagnostics.DrainLogger, _listener.Name, result.Outcome, (long)result.Elapsed.TotalMilliseconds, result.GracefulConnections, result.AbortedConnections, result.Acknowledgements);

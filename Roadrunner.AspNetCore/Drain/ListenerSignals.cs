@@ -61,7 +61,8 @@ internal sealed class ListenerSignals
     /// Fires the current generation (spread over <paramref name="spread"/>, or all at once) and makes every generation
     /// report the drain's deadline.
     /// </summary>
-    public void PublishHardDeadline(DateTimeOffset? deadline, TimeSpan spread)
+    /// <returns>The generation told, whose <see cref="DrainGeneration.LastSignalAt"/> says when the spread ended.</returns>
+    public DrainGeneration PublishHardDeadline(DateTimeOffset? deadline, TimeSpan spread)
     {
         DrainGeneration current;
         lock (_lock)
@@ -71,6 +72,7 @@ internal sealed class ListenerSignals
         }
 
         current.FireSpread(deadline, spread);
+        return current;
     }
 
     /// <summary>The drain's deadline moved: every generation reads it from here; signals still due by the spread go out now.</summary>

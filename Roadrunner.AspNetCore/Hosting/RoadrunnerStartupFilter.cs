@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Roadrunner.AspNetCore.Drain;
 using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Hosting;
@@ -42,11 +43,53 @@ internal sealed class RoadrunnerStartupFilter(ListenerManager manager) : IStartu
                 }
 
                 listener.RecordRequest();
-                context.Features.Set<IRoadrunnerDrainFeature>(listener.SignalForNewRequest());
+                var signal = listener.SignalForNewRequest();
+                context.Features.Set<IRoadrunnerDrainFeature>(signal);
+                if (signal.CountsRunning)
+                {
+                    return RunCounted(nextMiddleware, context, signal);
+                }
             }
 
             return nextMiddleware(context);
         });
         next(app);
     };
+
+    // With a drain spread, a slot counts the requests running in it, so the spread tells long-lived ones evenly. Only a
+    // request that does not finish synchronously pays for the await.
+    private static Task RunCounted(RequestDelegate next, HttpContext context, DrainSignal signal)
+    {
+        signal.Enter();
+        Task task;
+        try
+        {
+            task = next(context);
+        }
+        catch
+        {
+            signal.Exit();
+            throw;
+        }
+
+        if (task.IsCompleted)
+        {
+            signal.Exit();
+            return task;
+        }
+
+        return AwaitThenExit(task, signal);
+
+        static async Task AwaitThenExit(Task task, DrainSignal signal)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            finally
+            {
+                signal.Exit();
+            }
+        }
+    }
 }

@@ -10,7 +10,8 @@ public static class RoadrunnerServerSentEventsExtensions
     /// <summary>
     /// Streams <paramref name="source"/> until the request's drain signal fires, then acknowledges the drain,
     /// yields one final item built by <paramref name="drainItem"/> (give it a
-    /// <see cref="SseItem{T}.ReconnectionInterval"/> to send a <c>retry:</c> hint) and ends the stream. Use with
+    /// <see cref="SseItem{T}.ReconnectionInterval"/> to send a <c>retry:</c> hint; on a listener with a
+    /// <see cref="ListenerOptions.DrainSpread"/> the hint gets a random 0–50 % more) and ends the stream. Use with
     /// <c>TypedResults.ServerSentEvents(...)</c>. The source is enumerated with a token that fires on drain, so a
     /// source that honours its <see cref="EnumeratorCancellationAttribute"/> token stops at once.
     /// </summary>
@@ -66,6 +67,18 @@ public static class RoadrunnerServerSentEventsExtensions
         }
 
         context.AcknowledgeDrain();
-        yield return drainItem(signal);
+        yield return WithJitter(drainItem(signal), context);
     }
+
+    /// <summary>
+    /// On a listener with a drain spread, the <c>retry:</c> hint is stretched by a random 0–50 %, so clients that were
+    /// told in the same slot of the spread do not all come back in the same instant either.
+    /// </summary>
+    private static SseItem<T> WithJitter<T>(SseItem<T> item, HttpContext context) =>
+        item.ReconnectionInterval is { } retry
+            && retry > TimeSpan.Zero
+            && context.Features.Get<IRoadrunnerListenerFeature>() is Roadrunner.AspNetCore.Listeners.RuntimeListener { DrainSpread: var spread }
+            && spread > TimeSpan.Zero
+                ? item with { ReconnectionInterval = retry + (retry * (Random.Shared.NextDouble() / 2)) }
+                : item;
 }
