@@ -58,6 +58,59 @@ public sealed class RollingRestartTests
     }
 
     [Fact]
+    public async Task Pooled_keep_alive_connections_that_send_right_as_shutdown_begins_are_served_and_closed_cleanly_before_the_drain()
+    {
+        const int pooled = 8;
+        using var events = new EventRecorder();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var app = await TestApp.StartAsync(configureBuilder: b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            b.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+            b.Services.Configure<RoadrunnerOptions>(o => o.ShutdownDelay = TimeSpan.FromSeconds(5));
+        });
+        var url = await app.StartListenerAsync("pooled");
+        var sockets = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            // Pooled connections: each served once and kept alive, as a client's or a balancer's pool holds them.
+            for (var i = 0; i < pooled; i++)
+            {
+                var socket = await Net.ConnectAsync(url);
+                sockets.Add(socket);
+                (await Net.SendRawAsync(socket, "/").WaitAsync(Bound)).ShouldContain("listener=pooled");
+            }
+
+            var idle = await Net.ConnectAsync(url); // never sends again: what the drain itself must close
+            sockets.Add(idle);
+            (await Net.SendRawAsync(idle, "/").WaitAsync(Bound)).ShouldContain("listener=pooled");
+
+            // The race: requests sent on pooled connections in the very instant shutdown begins.
+            var stopping = app.DisposeAsync().AsTask();
+            (await Net.EventuallyAsync(() => ((Roadrunner.AspNetCore.Listeners.ListenerManager)app.Manager).IsShuttingDown)).ShouldBeTrue();
+            var responses = await Task.WhenAll(sockets.Take(pooled).Select(s => Net.SendRawAsync(s, "/"))).WaitAsync(Bound);
+
+            // Every one is served, and its response moves the client off this connection.
+            responses.ShouldAllBe(r => r.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) && r.Contains("Connection: close", StringComparison.Ordinal));
+            foreach (var socket in sockets.Take(pooled))
+            {
+                (await Net.ReadUntilClosedAsync(socket, Bound)).ShouldBe((0, false)); // a clean FIN, no reset
+            }
+
+            // The drain after the delay finds only the connection that stayed idle, and closes it with a FIN too.
+            time.Advance(TimeSpan.FromSeconds(5));
+            var started = await events.WaitForAsync<DrainStartedEvent>(RoadrunnerEvents.DrainStarted, e => e.ListenerName == "pooled", Bound);
+            started.Connections.ShouldBe(1);
+            (await Net.ReadUntilClosedAsync(idle, Bound)).ShouldBe((0, false));
+            await stopping.WaitAsync(Bound);
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_delay_that_leaves_no_time_to_drain_fails_start_up_naming_the_three_values()
     {
         var failure = await Should.ThrowAsync<OptionsValidationException>(() => TestApp.StartAsync(configureBuilder: b =>
