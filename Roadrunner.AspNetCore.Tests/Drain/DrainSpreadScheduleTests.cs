@@ -107,6 +107,33 @@ public sealed class DrainSpreadScheduleTests : IDisposable
         generation.LastSignalAt.ShouldBe(_time.GetUtcNow());
     }
 
+    [Fact]
+    public void A_late_timer_tick_tells_one_more_slot_and_the_rest_catch_up_without_a_burst()
+    {
+        var generation = NewGeneration();
+        var signals = Enumerable.Range(0, DrainGeneration.SpreadBuckets).Select(_ => generation.ForNewRequest()).ToList();
+        signals.ForEach(s => s.Enter());
+        signals.Distinct().Count().ShouldBe(DrainGeneration.SpreadBuckets); // two-choice dealing filled every slot
+
+        generation.FireSpread(_time.GetUtcNow() + TimeSpan.FromSeconds(30), Window);
+        signals.Count(s => s.IsDraining).ShouldBe(1);
+
+        // The machine was busy: the first tick comes 300 ms late, when nine slots are due.
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        signals.Count(s => s.IsDraining).ShouldBe(2);
+
+        var mostPerStep = 0;
+        for (var step = 0; step < 400 && signals.Any(s => !s.IsDraining); step++)
+        {
+            var before = signals.Count(s => s.IsDraining);
+            _time.Advance(TimeSpan.FromMilliseconds(5));
+            mostPerStep = Math.Max(mostPerStep, signals.Count(s => s.IsDraining) - before);
+        }
+
+        signals.ShouldAllBe(s => s.IsDraining);
+        mostPerStep.ShouldBe(1);
+    }
+
     public void Dispose() => _services.Dispose();
 
     private List<TimeSpan> TellTimes(DrainGeneration generation, List<DrainSignal> running)

@@ -145,13 +145,20 @@ internal sealed class DrainGeneration
         }
     }
 
-    // Under _lock: fires what is due, then sets the timer for the next one.
+    // Under _lock: fires what is due, then sets the timer for the next one. A late tick (a busy machine) fires one slot,
+    // not every slot it missed: the rest catch up at twice the pace instead of in one burst, unless the spread is half
+    // a window late, when what is left goes out at once.
     private void FireDue()
     {
         var elapsed = _timeProvider.GetElapsedTime(_spreadStarted);
-        while (_nextScheduled < _schedule.Length && _schedule[_nextScheduled].Due <= elapsed)
+        var window = _schedule.Length > 0 ? _schedule[^1].Due : TimeSpan.Zero;
+        var fired = 0;
+        while (_nextScheduled < _schedule.Length
+            && _schedule[_nextScheduled].Due <= elapsed
+            && (fired == 0 || elapsed - _schedule[_nextScheduled].Due > window / 2))
         {
             _schedule[_nextScheduled++].Signal.Fire(_deadline);
+            fired++;
         }
 
         if (_nextScheduled >= _schedule.Length)
@@ -162,7 +169,14 @@ internal sealed class DrainGeneration
             return;
         }
 
-        var wait = _schedule[_nextScheduled].Due - elapsed;
+        var next = _schedule[_nextScheduled].Due;
+        var step = _nextScheduled > 0 ? next - _schedule[_nextScheduled - 1].Due : next;
+        var wait = next - elapsed;
+        if (wait < step / 2)
+        {
+            wait = step / 2;
+        }
+
         if (_spreadTimer is null)
         {
             _spreadTimer = _timeProvider.CreateTimer(static s => ((DrainGeneration)s!).OnSpreadTimer(), this, wait, Timeout.InfiniteTimeSpan);
