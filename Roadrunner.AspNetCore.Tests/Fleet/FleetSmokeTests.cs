@@ -47,12 +47,12 @@ public sealed class FleetSmokeTests
             }
 
             // The spread happened: each instance's WebSockets were told over most of the 2 s window, not in one burst
-            // (about 100 % in one 100 ms window without it). The ≤ 10 % target itself is reported by the full run in
-            // docs/rollouts.md, which explains why the library's 64-bucket spread does not reach it yet.
+            // (about 100 % in one 100 ms window without it). The ≤ 10 % target is judged by the full run
+            // (docs/rollouts.md: 7.5 %); here, inside a loaded suite run, with a margin for a busy machine.
             foreach (var restart in run.GetProperty("restarts").EnumerateArray())
             {
                 restart.GetProperty("closeSpanMs").GetDouble().ShouldBeGreaterThan(1500, log);
-                restart.GetProperty("maxShareSliding").GetDouble().ShouldBeLessThan(0.25, log);
+                restart.GetProperty("maxShareSliding").GetDouble().ShouldBeLessThanOrEqualTo(0.15, log);
             }
         }
         finally
