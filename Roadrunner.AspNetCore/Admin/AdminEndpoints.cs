@@ -240,6 +240,12 @@ internal static class AdminEndpoints
             return AdminProblems.Create(StatusCodes.Status409Conflict, ex.Message);
         }
 
+        if (info is null && listeners.GetListener(name) is { } draining)
+        {
+            // The manager no longer changes a listener that drains (or stopped and still closes its connections).
+            return AdminProblems.Create(StatusCodes.Status409Conflict, $"Listener '{AdminProblems.Printable(name)}' is {draining.Status.ToString().ToLowerInvariant()}: only an accepting listener can be suspended, and only a suspended one resumed.");
+        }
+
         return info is null ? AdminProblems.NotFound(name) : Ok(info);
     }
 
