@@ -36,4 +36,7 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection still open at a drain's deadline was aborted. Payload: <see cref="ConnectionAbortedEvent"/>.</summary>
     public const string ConnectionAborted = "Roadrunner.ConnectionAborted";
+
+    /// <summary>A mutating call of the admin API answered (also refused or invalid ones), for the audit trail. Payload: <see cref="AdminActionEvent"/>.</summary>
+    public const string AdminAction = "Roadrunner.AdminAction";
 }

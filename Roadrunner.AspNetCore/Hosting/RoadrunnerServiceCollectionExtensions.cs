@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore;
+using Roadrunner.AspNetCore.Admin;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Hosting;
 using Roadrunner.AspNetCore.Listeners;
@@ -67,6 +68,9 @@ public static class RoadrunnerServiceCollectionExtensions
 
         // Minimal APIs can return listeners and drain results as they are, under Native AOT too.
         services.ConfigureHttpJsonOptions(static o => o.SerializerOptions.TypeInfoResolverChain.Add(RoadrunnerJsonContext.Default));
+
+        // MapRoadrunnerAdmin / MapRoadrunnerDashboard: options (Roadrunner:Admin), access and audit, the dashboard feed.
+        services.AddRoadrunnerAdmin();
         return services;
     }
 

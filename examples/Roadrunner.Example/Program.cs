@@ -1,11 +1,5 @@
-using System.Text;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Mvc.Formatters;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Roadrunner.AspNetCore;
 using Roadrunner.Example;
-using Roadrunner.Example.Admin;
-using Roadrunner.Example.Controllers;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,38 +8,19 @@ var builder = WebApplication.CreateBuilder(args);
 // bound unless --urls asks for it.
 builder.WebHost.UseRoadrunner();
 
+// The admin API's key: Roadrunner:Admin:ApiKey, or the example's older Admin:ApiKey (--Admin:ApiKey=s3cret). Without a
+// key the admin endpoints answer loopback clients only, which is where the admin listener is bound.
+builder.Services.AddOptions<RoadrunnerAdminOptions>()
+    .Configure<IConfiguration>((options, configuration) => options.ApiKey = configuration["Admin:ApiKey"] is { Length: > 0 } key ? key : options.ApiKey);
+
 // Errors are RFC 9457 problem details everywhere: admin API, unknown routes (404/405), exceptions.
 builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsDefaults.AddDetail);
 
-builder.Services
-    .AddControllers(options =>
-    {
-        // Request DTOs declare what is optional themselves; "request: field is required" would only add noise.
-        options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+// MVC for the tenants controller (the design card's use case, on top of IListenerManager).
+builder.Services.AddControllers();
 
-        // The admin API reads route values and UTF-8 JSON bodies only (Utf8JsonBodyAttribute answers 415 for anything
-        // else): no UTF-16 decoding, and no form value providers, which throw (a 500) on form keys such as "a[b".
-        foreach (var json in options.InputFormatters.OfType<SystemTextJsonInputFormatter>())
-        {
-            json.SupportedEncodings.Remove(Encoding.Unicode);
-        }
-
-        options.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
-        options.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
-        options.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
-    })
-    .AddJsonOptions(options =>
-    {
-        // Strict input: what a client did not mean to send is a 400 naming the field, never a guess. The library's
-        // records (ListenerInfo, DrainResult) serialize as they are: enums as names, endpoints as address and port.
-        var json = options.JsonSerializerOptions;
-        json.Converters.Add(new ExactEnumNameConverter<ListenerProtocols>()); // "Http2", not 1, "1" or "Http1, Http2".
-        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow; // Typos are errors.
-        json.AllowDuplicateProperties = false; // {"name":"a","name":"b"} is an error, not "b".
-        json.NumberHandling = JsonNumberHandling.Strict; // "port":"0" is an error (web defaults read numbers from strings).
-    })
-    .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = AdminProblems.FromModelState);
-builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+// The OpenAPI document of the admin API (and the rest of the app): /openapi/v1.json on the admin listener.
+builder.Services.AddOpenApi();
 
 // Readiness: unhealthy (503) once host shutdown begins, degraded (still 200) while a listener drains.
 builder.Services.AddHealthChecks().AddRoadrunner();
@@ -54,7 +29,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
-    // Kestrel's BadHttpRequestException carries the right status, e.g. 413 for an admin body over 64 KB.
+    // Kestrel's BadHttpRequestException carries the right status (e.g. 413, 431).
     StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
 
     // A client's bad request is answered, not logged as an application error.
@@ -66,6 +41,13 @@ app.UseRoadrunnerDrain();
 
 app.MapHealthEndpoints();
 app.MapDemoEndpoints();
+
+// <readme:admin>
+app.MapRoadrunnerAdmin().RequireListener("admin");
+app.MapRoadrunnerDashboard().RequireListener("admin");
+app.MapOpenApi().RequireListener("admin");
+// </readme:admin>
+
 app.MapControllers();
 
 app.Run();
