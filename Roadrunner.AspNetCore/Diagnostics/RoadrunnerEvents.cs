@@ -36,4 +36,10 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection still open at a drain's deadline was aborted. Payload: <see cref="ConnectionAbortedEvent"/>.</summary>
     public const string ConnectionAborted = "Roadrunner.ConnectionAborted";
+
+    /// <summary>A request was refused by a listener limit (concurrency, rate, per-connection, connection cap). Payload: <see cref="RequestLimitedEvent"/>.</summary>
+    public const string RequestLimited = "Roadrunner.RequestLimited";
+
+    /// <summary>A connection was closed by a listener limit (timeouts, requests per connection). Payload: <see cref="ConnectionLimitClosedEvent"/>.</summary>
+    public const string ConnectionLimitClosed = "Roadrunner.ConnectionLimitClosed";
 }
