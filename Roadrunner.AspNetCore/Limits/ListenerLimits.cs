@@ -28,7 +28,7 @@ internal sealed class ListenerLimits : IDisposable
     private readonly RuntimeListener _listener;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _time;
-    private readonly ListenerRateLimiter _rateLimiter = new();
+    private readonly ListenerRateLimiter _rateLimiter;
     private readonly LogThrottle _throttledLog;
     private readonly LogThrottle _rateLimitedLog;
     private readonly Dictionary<string, LogThrottle> _closedLogs;
@@ -43,6 +43,7 @@ internal sealed class ListenerLimits : IDisposable
         _listener = listener;
         _diagnostics = diagnostics;
         _time = time;
+        _rateLimiter = new ListenerRateLimiter(time);
         _throttledLog = new LogThrottle(time, LogInterval);
         _rateLimitedLog = new LogThrottle(time, LogInterval);
         _closedLogs = new Dictionary<string, LogThrottle>(StringComparer.Ordinal)
