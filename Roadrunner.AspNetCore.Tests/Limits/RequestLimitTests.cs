@@ -10,7 +10,7 @@ namespace Roadrunner.AspNetCore.Tests.Limits;
 /// Request-side limits on real sockets: each is set on listener A and not on listener B of the same app; A enforces it,
 /// B does not.
 /// </summary>
-public sealed class RequestLimitTests : IAsyncLifetime
+public sealed class RequestLimitTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int OneMegabyte = 1024 * 1024;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
@@ -115,6 +115,7 @@ public sealed class RequestLimitTests : IAsyncLifetime
         var completed = TrickleUploadAsync(b, bytesPerSecond: 1000, seconds: 6);
 
         var (aResponse, aElapsed) = await cut.WaitAsync(Bound);
+        output.WriteLine($"cut after {aElapsed.TotalSeconds:F1} s: '{aResponse.Split("\r\n")[0]}'");
         aResponse.ShouldNotContain("\"bytes\"");
         aElapsed.ShouldBeLessThan(TimeSpan.FromSeconds(6)); // cut before the upload could finish
         if (aResponse.Length > 0)
