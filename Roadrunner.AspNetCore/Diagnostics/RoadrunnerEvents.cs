@@ -39,4 +39,9 @@ public static class RoadrunnerEvents
 
     /// <summary>A mutating call of the admin API answered (also refused or invalid ones), for the audit trail. Payload: <see cref="AdminActionEvent"/>.</summary>
     public const string AdminAction = "Roadrunner.AdminAction";
+    /// <summary>A request was refused by a listener limit (concurrency, rate, per-connection, connection cap). Payload: <see cref="RequestLimitedEvent"/>.</summary>
+    public const string RequestLimited = "Roadrunner.RequestLimited";
+
+    /// <summary>A connection was closed by a listener limit (timeouts, requests per connection). Payload: <see cref="ConnectionLimitClosedEvent"/>.</summary>
+    public const string ConnectionLimitClosed = "Roadrunner.ConnectionLimitClosed";
 }

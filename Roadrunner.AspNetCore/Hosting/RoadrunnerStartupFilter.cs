@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Roadrunner.AspNetCore.Drain;
+using Roadrunner.AspNetCore.Limits;
 using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Hosting;
@@ -47,8 +48,11 @@ internal sealed class RoadrunnerStartupFilter(ListenerManager manager) : IStartu
                 context.Features.Set<IRoadrunnerDrainFeature>(signal);
                 if (signal.CountsRunning)
                 {
-                    return RunCounted(nextMiddleware, context, signal);
+                    return RunCounted(listener.Limits, nextMiddleware, context, signal);
                 }
+
+                // The listener's limits (Limits/ListenerLimits); a listener without any costs one check of its options.
+                return listener.Limits.InvokeAsync(context, nextMiddleware);
             }
 
             return nextMiddleware(context);
@@ -58,13 +62,13 @@ internal sealed class RoadrunnerStartupFilter(ListenerManager manager) : IStartu
 
     // With a drain spread, a slot counts the requests running in it, so the spread tells long-lived ones evenly. Only a
     // request that does not finish synchronously pays for the await.
-    private static Task RunCounted(RequestDelegate next, HttpContext context, DrainSignal signal)
+    private static Task RunCounted(ListenerLimits limits, RequestDelegate next, HttpContext context, DrainSignal signal)
     {
         signal.Enter();
         Task task;
         try
         {
-            task = next(context);
+            task = limits.InvokeAsync(context, next);
         }
         catch
         {

@@ -33,4 +33,6 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(DrainStartedEvent))]
 [JsonSerializable(typeof(DrainAcknowledgedEvent))]
 [JsonSerializable(typeof(AdminActionEvent))]
+[JsonSerializable(typeof(RequestLimitedEvent))]
+[JsonSerializable(typeof(ConnectionLimitClosedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
