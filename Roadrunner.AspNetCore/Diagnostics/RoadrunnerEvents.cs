@@ -36,4 +36,10 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection still open at a drain's deadline was aborted. Payload: <see cref="ConnectionAbortedEvent"/>.</summary>
     public const string ConnectionAborted = "Roadrunner.ConnectionAborted";
+
+    /// <summary>A configuration reload started, changed, replaced or removed listeners. Payload: <see cref="ConfigurationReloadedEvent"/>.</summary>
+    public const string ConfigurationReloaded = "Roadrunner.ConfigurationReloaded";
+
+    /// <summary>A configuration reload could not apply a change; the listener keeps running as before. Payload: <see cref="ConfigurationReloadFailedEvent"/>.</summary>
+    public const string ConfigurationReloadFailed = "Roadrunner.ConfigurationReloadFailed";
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 24.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 44.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -79,4 +79,19 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(24, LogLevel.Warning, "Server URL {Url} names the host '{Host}', which Kestrel does not resolve: it binds every interface (IPv6 and IPv4 any). Use an IP address (e.g. 127.0.0.1) or localhost to bind one.", EventName = "ServerUrlBindsAnyIP")]
     public static partial void ServerUrlBindsAnyIP(ILogger logger, string url, string host);
+
+    [LoggerMessage(40, LogLevel.Information, "Listener '{ListenerName}' updated live: {Changes}.", EventName = "ListenerUpdated")]
+    public static partial void ListenerUpdated(ILogger logger, string listenerName, string changes);
+
+    [LoggerMessage(41, LogLevel.Information, "Configuration reload applied: started [{Started}], updated [{Updated}], replaced [{Replaced}], draining [{Removed}].", EventName = "ConfigurationReloaded")]
+    public static partial void ConfigurationReloaded(ILogger logger, string started, string updated, string replaced, string removed);
+
+    [LoggerMessage(42, LogLevel.Error, "Configuration reload: {Key} was not applied: {Reason} Listener '{ListenerName}' keeps running as before and the other listeners are not affected; fix the value and save the configuration again.", EventName = "ConfigurationReloadFailed")]
+    public static partial void ConfigurationReloadFailed(ILogger logger, string key, string? listenerName, string reason);
+
+    [LoggerMessage(43, LogLevel.Information, "Listener '{ListenerName}' replaced by a configuration reload ({Key} changed): the new listener serves {Url}; the old one on {OldEndPoint} drains with a deadline of {DrainTimeout}.", EventName = "ListenerReplaced")]
+    public static partial void ListenerReplaced(ILogger logger, string listenerName, string key, string url, string oldEndPoint, TimeSpan drainTimeout);
+
+    [LoggerMessage(44, LogLevel.Error, "Configuration reload failed unexpectedly; listeners keep what the previous reloads applied, and the next change of the configuration is tried again.", EventName = "ConfigurationReloadCrashed")]
+    public static partial void ConfigurationReloadCrashed(ILogger logger, Exception exception);
 }

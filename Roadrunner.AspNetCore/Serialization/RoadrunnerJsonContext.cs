@@ -32,4 +32,6 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(ConnectionAbortedEvent))]
 [JsonSerializable(typeof(DrainStartedEvent))]
 [JsonSerializable(typeof(DrainAcknowledgedEvent))]
+[JsonSerializable(typeof(ConfigurationReloadedEvent))]
+[JsonSerializable(typeof(ConfigurationReloadFailedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
