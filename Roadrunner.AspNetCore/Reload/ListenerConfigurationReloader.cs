@@ -41,6 +41,7 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
     private readonly List<IDisposable> _registrations = [];
     private readonly Dictionary<string, ListenerOptions> _applied = new(StringComparer.OrdinalIgnoreCase);
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public ListenerConfigurationReloader(
         ListenerManager manager,
@@ -77,9 +78,14 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
         _loop = RunAsync();
     }
 
-    /// <summary>Stops watching and waits for a reload in progress (host shutdown drains what it started).</summary>
+    /// <summary>Stops watching and waits for a reload in progress (host shutdown drains what it started). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var registration in _registrations)
         {
             registration.Dispose();
