@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Roadrunner.AspNetCore.Diagnostics;
@@ -28,6 +29,7 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
     private readonly IEnumerable<IPostConfigureOptions<RoadrunnerOptions>> _postSetups;
     private readonly IEnumerable<IOptionsChangeTokenSource<RoadrunnerOptions>> _tokenSources;
     private readonly RoadrunnerDiagnostics _diagnostics;
+    private readonly IConfiguration _configuration;
 
     // Capacity 1, extra writes dropped: a burst of change notifications (file watchers report a save twice) becomes at
     // most one reload running and one queued, and reloads never overlap.
@@ -48,8 +50,10 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
         IEnumerable<IConfigureOptions<RoadrunnerOptions>> setups,
         IEnumerable<IPostConfigureOptions<RoadrunnerOptions>> postSetups,
         IEnumerable<IOptionsChangeTokenSource<RoadrunnerOptions>> tokenSources,
-        RoadrunnerDiagnostics diagnostics)
+        RoadrunnerDiagnostics diagnostics,
+        IConfiguration configuration)
     {
+        _configuration = configuration;
         _manager = manager;
         _setups = setups;
         _postSetups = postSetups;
@@ -135,6 +139,15 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
         var failures = new List<ConfigurationReloadFailedEvent>();
         if (!TryBuild(failures, out var desired))
         {
+            Finish(failures, [], [], [], []);
+            return;
+        }
+
+        // .NET's file provider reads a file that fails to parse as empty: that must not drain every configured listener.
+        if (desired.Listeners.Count == 0 && _applied.Count > 0 && !_configuration.GetSection("Roadrunner").Exists())
+        {
+            failures.Add(new(null, "Roadrunner", "The Roadrunner section is missing (a configuration file that fails to parse reads as empty), so no listener was removed. " +
+                "To remove every configured listener, keep the section: \"Roadrunner\": { \"Listeners\": {} }."));
             Finish(failures, [], [], [], []);
             return;
         }
