@@ -89,8 +89,8 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(42, LogLevel.Error, "Configuration reload: {Key} was not applied: {Reason} Listener '{ListenerName}' keeps running as before and the other listeners are not affected; fix the value and save the configuration again.", EventName = "ConfigurationReloadFailed")]
     public static partial void ConfigurationReloadFailed(ILogger logger, string key, string? listenerName, string reason);
 
-    [LoggerMessage(43, LogLevel.Information, "Listener '{ListenerName}' replaced by a configuration reload ({Key} changed): the new listener serves {Url}; the old one on {OldEndPoint} drains with a deadline of {DrainTimeout}.", EventName = "ListenerReplaced")]
-    public static partial void ListenerReplaced(ILogger logger, string listenerName, string key, string url, string oldEndPoint, TimeSpan drainTimeout);
+    [LoggerMessage(43, LogLevel.Information, "Listener '{ListenerName}' replaced by a configuration reload ({Reason}): the new listener serves {Url}; the old one on {OldEndPoint} drains with a deadline of {DrainTimeout}.", EventName = "ListenerReplaced")]
+    public static partial void ListenerReplaced(ILogger logger, string listenerName, string reason, string url, string oldEndPoint, TimeSpan drainTimeout);
 
     [LoggerMessage(44, LogLevel.Error, "Configuration reload failed unexpectedly; listeners keep what the previous reloads applied, and the next change of the configuration is tried again.", EventName = "ConfigurationReloadCrashed")]
     public static partial void ConfigurationReloadCrashed(ILogger logger, Exception exception);

@@ -195,10 +195,12 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
                 else if (running.State == ListenerState.Draining
                     || ListenerOptionsChanges.FirstFixedChange(running.Options, options, running.EndPoint) is not null)
                 {
-                    var key = ListenerOptionsChanges.FirstFixedChange(running.Options, options, running.EndPoint) ?? "Listeners";
+                    var reason = ListenerOptionsChanges.FirstFixedChange(running.Options, options, running.EndPoint) is { } key
+                        ? $"{key} changed"
+                        : "re-added while its previous instance drains";
                     var oldEndPoint = running.EndPoint.ToString() ?? string.Empty;
                     var (info, _) = await _manager.ReplaceAsync(running, options, drainTimeout, cancellationToken).ConfigureAwait(false);
-                    RoadrunnerLog.ListenerReplaced(_diagnostics.ListenersLogger, name, key, info.Url.GetLeftPart(UriPartial.Authority), oldEndPoint, drainTimeout);
+                    RoadrunnerLog.ListenerReplaced(_diagnostics.ListenersLogger, name, reason, info.Url.GetLeftPart(UriPartial.Authority), oldEndPoint, drainTimeout);
                     replaced.Add(name);
                 }
                 else
