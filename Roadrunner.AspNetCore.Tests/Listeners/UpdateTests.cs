@@ -79,10 +79,19 @@ public sealed class UpdateTests : IAsyncLifetime
         var next = new ListenerOptions { MaxConnections = 9 };
         switch (key)
         {
-            case "Port": next.Port = url.Port == 65535 ? 65534 : url.Port + 1; break;
-            case "Protocols": next.Protocols = ListenerProtocols.Http2; break;
-            case "Address": next.Address = "0.0.0.0"; break;
-            default: next.UseTls = true; next.Certificate = Net.CreateCertificate("CN=update"); break;
+            case "Port":
+                next.Port = url.Port == 65535 ? 65534 : url.Port + 1;
+                break;
+            case "Protocols":
+                next.Protocols = ListenerProtocols.Http2;
+                break;
+            case "Address":
+                next.Address = "0.0.0.0";
+                break;
+            default:
+                next.UseTls = true;
+                next.Certificate = Net.CreateCertificate("CN=update");
+                break;
         }
 
         var error = await Should.ThrowAsync<ListenerUpdateException>(() => _app.Manager.UpdateAsync(name, next));
