@@ -44,4 +44,9 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection was closed by a listener limit (timeouts, requests per connection). Payload: <see cref="ConnectionLimitClosedEvent"/>.</summary>
     public const string ConnectionLimitClosed = "Roadrunner.ConnectionLimitClosed";
+    /// <summary>A configuration reload started, changed, replaced or removed listeners. Payload: <see cref="ConfigurationReloadedEvent"/>.</summary>
+    public const string ConfigurationReloaded = "Roadrunner.ConfigurationReloaded";
+
+    /// <summary>A configuration reload could not apply a change; the listener keeps running as before. Payload: <see cref="ConfigurationReloadFailedEvent"/>.</summary>
+    public const string ConfigurationReloadFailed = "Roadrunner.ConfigurationReloadFailed";
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 24.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 44.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -97,4 +97,18 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(34, LogLevel.Information, "Listener '{ListenerName}' serves HTTP/2: its MinRequestBodyDataRate applies to HTTP/1.1 requests only; HTTP/2 requests keep Kestrel's server-wide KestrelServerLimits.MinRequestBodyDataRate (Kestrel allows no per-request rate on HTTP/2).", EventName = "MinDataRateNotOnHttp2")]
     public static partial void MinDataRateNotOnHttp2(ILogger logger, string listenerName);
+    [LoggerMessage(40, LogLevel.Information, "Listener '{ListenerName}' updated live: {Changes}.", EventName = "ListenerUpdated")]
+    public static partial void ListenerUpdated(ILogger logger, string listenerName, string changes);
+
+    [LoggerMessage(41, LogLevel.Information, "Configuration reload applied: started [{Started}], updated [{Updated}], replaced [{Replaced}], draining [{Removed}].", EventName = "ConfigurationReloaded")]
+    public static partial void ConfigurationReloaded(ILogger logger, string started, string updated, string replaced, string removed);
+
+    [LoggerMessage(42, LogLevel.Error, "Configuration reload: {Key} was not applied: {Reason} Listener '{ListenerName}' keeps running as before and the other listeners are not affected; fix the value and save the configuration again.", EventName = "ConfigurationReloadFailed")]
+    public static partial void ConfigurationReloadFailed(ILogger logger, string key, string? listenerName, string reason);
+
+    [LoggerMessage(43, LogLevel.Information, "Listener '{ListenerName}' replaced by a configuration reload ({Reason}): the new listener serves {Url}; the old one on {OldEndPoint} drains with a deadline of {DrainTimeout}.", EventName = "ListenerReplaced")]
+    public static partial void ListenerReplaced(ILogger logger, string listenerName, string reason, string url, string oldEndPoint, TimeSpan drainTimeout);
+
+    [LoggerMessage(44, LogLevel.Error, "Configuration reload failed unexpectedly; listeners keep what the previous reloads applied, and the next change of the configuration is tried again.", EventName = "ConfigurationReloadCrashed")]
+    public static partial void ConfigurationReloadCrashed(ILogger logger, Exception exception);
 }

@@ -145,9 +145,10 @@ internal sealed class RoadrunnerMetrics
 
     private IEnumerable<Measurement<long>> ObserveConnections()
     {
-        foreach (var listener in _listeners?.Invoke() ?? [])
+        // One series per name: a listener replaced by a reload drains under the same name as its successor.
+        foreach (var byName in (_listeners?.Invoke() ?? []).GroupBy(l => l.Name, StringComparer.OrdinalIgnoreCase))
         {
-            yield return new Measurement<long>(listener.ActiveConnections, new KeyValuePair<string, object?>(ListenerNameTag, listener.Name));
+            yield return new Measurement<long>(byName.Sum(l => l.ActiveConnections), new KeyValuePair<string, object?>(ListenerNameTag, byName.Key));
         }
     }
 

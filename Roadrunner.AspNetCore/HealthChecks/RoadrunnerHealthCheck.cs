@@ -5,7 +5,7 @@ namespace Roadrunner.AspNetCore.HealthChecks;
 
 /// <summary>
 /// Readiness: unhealthy from the first moment of host shutdown (the shutdown delay included, so a load balancer
-/// stops routing here while the app still serves), degraded while a listener drains, healthy otherwise.
+/// stops routing here while the app still serves), degraded while a listener drains or while the last configuration reload could not apply a change, healthy otherwise.
 /// </summary>
 internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCheck
 {
@@ -23,6 +23,12 @@ internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCh
         }
 
         var draining = manager.GetListeners().Where(l => l.Status == ListenerStatus.Draining).Select(l => l.Name).ToList();
+        if (manager.ReloadProblem is { } problem)
+        {
+            // A bad configuration edit: everything still serves on its previous configuration, but someone must look.
+            return Task.FromResult(HealthCheckResult.Degraded(draining.Count > 0 ? $"{problem} Draining: {string.Join(", ", draining)}." : problem));
+        }
+
         return Task.FromResult(draining.Count > 0
             ? HealthCheckResult.Degraded($"Draining: {string.Join(", ", draining)}.")
             : HealthCheckResult.Healthy($"{manager.Names.Count} listener(s) accepting."));

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Listeners;
+using Roadrunner.AspNetCore.Reload;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Hosting;
@@ -21,7 +22,8 @@ internal sealed class RoadrunnerHostedService(
     TimeProvider timeProvider,
     RoadrunnerDiagnostics diagnostics,
     IOptions<RoadrunnerOptions> options,
-    IOptions<HostOptions> hostOptions) : IHostedLifecycleService
+    IOptions<HostOptions> hostOptions,
+    ListenerConfigurationReloader reloader) : IHostedLifecycleService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +32,7 @@ internal sealed class RoadrunnerHostedService(
         {
             foreach (var (name, listenerOptions) in options.Value.Listeners)
             {
-                await manager.StartAsync(name, listenerOptions, cancellationToken).ConfigureAwait(false);
+                await manager.StartAsync(name, listenerOptions, ListenerOrigin.Configuration, cancellationToken).ConfigureAwait(false);
                 started.Add(name);
             }
         }
@@ -44,6 +46,9 @@ internal sealed class RoadrunnerHostedService(
 
             throw;
         }
+
+        // From here on, changes of Roadrunner:Listeners apply while the app runs.
+        reloader.Start(options.Value.Listeners);
     }
 
     /// <summary>Every hosted service's StartAsync has run, the server's included: it has bound its endpoints, or never will.</summary>
@@ -62,6 +67,8 @@ internal sealed class RoadrunnerHostedService(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         // The token fires when the host's ShutdownTimeout runs out; from then on Kestrel cuts connections.
+        // No reload starts or replaces a listener once shutdown has begun; one in progress finishes first.
+        await reloader.DisposeAsync().ConfigureAwait(false);
         using var forced = cancellationToken.Register(static s => ((HostShutdownState)s!).OnForced(), manager.Shutdown);
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         var delay = options.Value.ShutdownDelay;

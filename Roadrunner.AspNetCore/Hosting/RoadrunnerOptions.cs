@@ -37,4 +37,11 @@ public sealed class RoadrunnerOptions
     /// the library binds them itself. Defaults to <see langword="true"/>.
     /// </summary>
     public bool BindServerUrls { get; set; } = true;
+
+    /// <summary>
+    /// The drain deadline of a listener that a configuration reload removes, or replaces because its address, port,
+    /// protocols or TLS changed (configuration key <c>Roadrunner:ReloadDrainTimeout</c>). Defaults to 30 seconds;
+    /// <see cref="TimeSpan.Zero"/> aborts the old listener's connections at once.
+    /// </summary>
+    public TimeSpan ReloadDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -28,6 +28,11 @@ internal sealed class RoadrunnerOptionsValidator(IOptions<HostOptions> hostOptio
             builder.AddError($"must not be negative (got {options.DrainSpread}).", "Roadrunner:DrainSpread");
         }
 
+        if (options.ReloadDrainTimeout < TimeSpan.Zero)
+        {
+            builder.AddError($"must not be negative (got {options.ReloadDrainTimeout}); 0 aborts a removed listener's connections at once.", "Roadrunner:ReloadDrainTimeout");
+        }
+
         // A delay that leaves no time to drain would cut every long-lived connection at the host's timeout.
         var shutdownTimeout = hostOptions.Value.ShutdownTimeout;
         if (options.ShutdownDelay > TimeSpan.Zero && shutdownTimeout != Timeout.InfiniteTimeSpan

@@ -11,6 +11,7 @@ using Roadrunner.AspNetCore.Admin;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Hosting;
 using Roadrunner.AspNetCore.Listeners;
+using Roadrunner.AspNetCore.Reload;
 using Roadrunner.AspNetCore.Routing;
 using Roadrunner.AspNetCore.Transport;
 
@@ -58,6 +59,7 @@ public static class RoadrunnerServiceCollectionExtensions
         services.TryAddSingleton<RoadrunnerConnectionListenerFactory>();
         services.TryAddSingleton<ListenerManager>();
         services.TryAddSingleton<IListenerManager>(sp => sp.GetRequiredService<ListenerManager>());
+        services.TryAddSingleton<ListenerConfigurationReloader>();
 
         // Kestrel tries factories last-registered-first; ours answers CanBind only for its placeholders.
         services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RoadrunnerConnectionListenerFactory>());
@@ -87,6 +89,7 @@ public static class RoadrunnerServiceCollectionExtensions
         options.ShutdownDelay = section.GetValue(nameof(RoadrunnerOptions.ShutdownDelay), options.ShutdownDelay);
         options.DrainSpread = section.GetValue(nameof(RoadrunnerOptions.DrainSpread), options.DrainSpread);
         options.BindServerUrls = section.GetValue(nameof(RoadrunnerOptions.BindServerUrls), options.BindServerUrls);
+        options.ReloadDrainTimeout = section.GetValue(nameof(RoadrunnerOptions.ReloadDrainTimeout), options.ReloadDrainTimeout);
 
         foreach (var child in section.GetSection(nameof(RoadrunnerOptions.Listeners)).GetChildren())
         {

@@ -55,6 +55,21 @@ internal sealed class AcceptLoop
         }
     }
 
+    /// <summary>
+    /// Ends the loop without closing the listen socket, and returns the socket: a listener replacing this one on the same
+    /// endpoint accepts on it, so the connects queued in the backlog meanwhile are served, not refused. A connection this
+    /// loop accepted just before stays with this loop's listener.
+    /// </summary>
+    public async Task<ListenSocket> DetachAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Interrupt();
+        await _completion.ConfigureAwait(false);
+        _stopping.Dispose();
+        _interrupt.Dispose();
+        return _socket;
+    }
+
     /// <summary>Closes the listen socket (new connects are refused) and waits for the loop to end.</summary>
     public async Task StopAsync()
     {
@@ -80,7 +95,11 @@ internal sealed class AcceptLoop
             {
                 socket = await _socket.AcceptAsync(Volatile.Read(ref _interrupt).Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return; // Detached: the socket stays open for the listener that takes it over.
+            }
+            catch (OperationCanceledException)
             {
                 // Interrupted by a suspend: a fresh token for the next accept, then the pause check.
                 var interrupted = Volatile.Read(ref _interrupt);

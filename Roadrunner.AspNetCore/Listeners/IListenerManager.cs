@@ -84,4 +84,24 @@ public interface IListenerManager
     /// <param name="cancellationToken">Stops waiting; the drains run on to their deadline.</param>
     /// <returns>One result per drained listener, in drain order.</returns>
     Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Changes the options of a running listener without dropping or restarting anything: the connection cap and its
+    /// behaviour, the drain spread, the shutdown order and the per-listener limits. New connections and requests see the
+    /// new values at once; open connections keep serving. Raising the cap of a listener paused at it
+    /// (<see cref="MaxConnectionsBehavior.Backlog"/>) serves the connects waiting in the backlog at once. Concurrent updates
+    /// of one listener are applied one after the other (the last one wins). <paramref name="options"/> is copied: later
+    /// changes to the object have no effect.
+    /// </summary>
+    /// <param name="name">The listener.</param>
+    /// <param name="options">The complete new options (not a patch): start from the listener's current options and change what is needed.</param>
+    /// <param name="cancellationToken">Checked before anything changes.</param>
+    /// <returns>The updated listener, or <see langword="null"/> for an unknown name.</returns>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are invalid (the message names listener and key); nothing changed.</exception>
+    /// <exception cref="ListenerUpdateException">
+    /// Address, port, protocols, TLS or a certificate option differs from the running listener's; nothing changed. Stop and
+    /// start the listener instead, or change it in configuration, where a reload starts the new listener and drains the old.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The listener is draining: its options no longer change.</exception>
+    Task<ListenerInfo?> UpdateAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default);
 }

@@ -17,6 +17,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, RuntimeListener> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<RuntimeListener, byte> _live = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<RuntimeListener, byte> _detached = new(ReferenceEqualityComparer.Instance);
     private readonly SocketFactoryHolder _sockets;
     private readonly RoadrunnerConnectionListenerFactory _transport;
     private readonly RoadrunnerDiagnostics _diagnostics;
@@ -25,6 +26,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     private readonly IOptions<RoadrunnerOptions> _options;
     private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
     private long _sequence;
+    private string? _reloadProblem;
 
     public ListenerManager(
         SocketFactoryHolder sockets,
@@ -61,6 +63,13 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     /// <summary>The default drain spread of listeners that do not set their own.</summary>
     public TimeSpan DefaultDrainSpread => _options.Value.DrainSpread;
 
+    /// <summary>Why the last configuration reload could not apply everything; <see langword="null"/> after a reload that did.</summary>
+    internal string? ReloadProblem
+    {
+        get => Volatile.Read(ref _reloadProblem);
+        set => Volatile.Write(ref _reloadProblem, value);
+    }
+
     /// <summary>Set once the host's shutdown timeout has run out: Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => Shutdown.IsForced;
 
@@ -75,13 +84,8 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     internal RuntimeListener? Find(string name) =>
         _names.TryGetValue(name, out var listener) && IsVisible(listener) ? listener : null;
 
-    public ListenerInfo? GetListener(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return Find(name)?.ToInfo();
-    }
-
-    public async Task<ListenerInfo> StartAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Validates a copy of the options and builds an unbound listener for them.</summary>
+    private RuntimeListener Create(string name, ListenerOptions options, ListenerOrigin origin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
@@ -104,7 +108,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             : options.Protocols == ListenerProtocols.Http2 ? TransportShape.Http2
             : TransportShape.Http1;
 
-        var listener = new RuntimeListener(
+        return new RuntimeListener(
             name,
             options,
             new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
@@ -115,7 +119,49 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             Interlocked.Increment(ref _sequence),
             this,
             _diagnostics,
-            _timeProvider);
+            _timeProvider)
+        {
+            Origin = origin,
+        };
+    }
+
+    /// <summary>The listener is bound and registered under its name: it accepts from here on.</summary>
+    private async Task<ListenerInfo> StartAcceptingAsync(RuntimeListener listener)
+    {
+        var name = listener.Name;
+        _live.TryAdd(listener, 0);
+        listener.StartAccepting();
+
+        // Host shutdown fires its signal before it looks for listeners to drain: either it saw this one, or we see the signal.
+        if (IsShuttingDown)
+        {
+            await listener.StopAsync().ConfigureAwait(false);
+            OnStopped(listener, "host stopping");
+            throw new InvalidOperationException($"Listener '{name}' was not started: the host is shutting down.");
+        }
+
+        var info = listener.ToInfo();
+        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.Url.GetLeftPart(UriPartial.Authority), listener.Options.Protocols);
+        _diagnostics.Write(
+            RoadrunnerEvents.ListenerStarted,
+            info,
+            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols));
+        return info;
+    }
+
+    public ListenerInfo? GetListener(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Find(name)?.ToInfo();
+    }
+
+    public Task<ListenerInfo> StartAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(name, options, ListenerOrigin.Code, cancellationToken);
+
+    /// <summary>Starts a listener and remembers who started it (a configuration reload touches only its own).</summary>
+    internal async Task<ListenerInfo> StartAsync(string name, ListenerOptions options, ListenerOrigin origin, CancellationToken cancellationToken)
+    {
+        var listener = Create(name, options, origin, cancellationToken);
 
         // Reserve the name first: of concurrent starts of one name exactly one gets past here.
         if (!_names.TryAdd(name, listener))
@@ -136,24 +182,100 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             throw;
         }
 
-        _live.TryAdd(listener, 0);
-        listener.StartAccepting();
+        return await StartAcceptingAsync(listener).ConfigureAwait(false);
+    }
 
-        // Host shutdown fires its signal before it looks for listeners to drain: either it saw this one, or we see the signal.
-        if (IsShuttingDown)
+    /// <summary>
+    /// Replaces a configured listener whose address, port, protocols or TLS changed: start new, then drain old. The new
+    /// listener takes over the name at once (so <see cref="GetListener"/>, <see cref="DrainAsync"/> and the admin API reach
+    /// it); the old one, detached from the name, drains with <paramref name="drainTimeout"/>. On the same endpoint the
+    /// new listener takes over the old one's bound socket, so no connect is refused; on another endpoint the new one
+    /// binds first, and a bind failure leaves the old one untouched.
+    /// </summary>
+    /// <returns>The new listener and the old one's drain (<see langword="null"/> when it was already gone).</returns>
+    internal async Task<(ListenerInfo Info, Task<DrainResult>? OldDrain)> ReplaceAsync(
+        RuntimeListener old, ListenerOptions options, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        var name = old.Name;
+        var listener = Create(name, options, old.Origin, cancellationToken);
+        try
         {
-            await listener.StopAsync().ConfigureAwait(false);
-            OnStopped(listener, "host stopping");
-            throw new InvalidOperationException($"Listener '{name}' was not started: the host is shutting down.");
+            var sameEndPoint = options.Port != 0
+                && old.EndPoint is IPEndPoint bound
+                && bound.Port == options.Port
+                && bound.Address.Equals(IPAddress.Parse(options.Address));
+            if (sameEndPoint && await old.HandOverSocketAsync().ConfigureAwait(false) is { } socket)
+            {
+                listener.Adopt(socket);
+            }
+            else
+            {
+                listener.Bind();
+            }
+        }
+        catch (Exception ex)
+        {
+            listener.DisposeUnstarted();
+            RoadrunnerLog.ListenerBindFailed(_diagnostics.ListenersLogger, name, listener.EndPoint.ToString() ?? string.Empty, ex.Message);
+            throw;
         }
 
-        var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
-        _diagnostics.Write(
-            RoadrunnerEvents.ListenerStarted,
-            info,
-            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols));
-        return info;
+        // The old listener leaves the name registry but stays live (host shutdown still drains it), and its stop is
+        // still logged and raised when its drain ends.
+        _detached.TryAdd(old, 0);
+        if (!_names.TryUpdate(name, listener, old) && !_names.TryAdd(name, listener))
+        {
+            _detached.TryRemove(old, out _);
+            listener.DisposeUnstarted();
+            throw new DuplicateListenerException(name);
+        }
+
+        var info = await StartAcceptingAsync(listener).ConfigureAwait(false);
+        return (info, old.DrainAsync(drainTimeout));
+    }
+
+    public Task<ListenerInfo?> UpdateAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Find(name) is { } listener
+            ? Task.FromResult<ListenerInfo?>(Update(listener, options))
+            : Task.FromResult<ListenerInfo?>(null);
+    }
+
+    /// <summary>Validates <paramref name="options"/> and publishes them on the running listener; see <see cref="UpdateAsync"/>.</summary>
+    internal ListenerInfo Update(RuntimeListener listener, ListenerOptions options)
+    {
+        var name = listener.Name;
+        options = options.Clone();
+        var validation = _validator.Validate(name, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
+        }
+
+        // Serialized per listener, so two updates cannot interleave their check and publish; the accept path takes no lock.
+        lock (listener.UpdateLock)
+        {
+            if (listener.State is not (ListenerState.Accepting or ListenerState.Suspended))
+            {
+                throw new InvalidOperationException(
+                    $"Listener '{name}' is {listener.Status}: only an accepting or suspended listener's options can change.");
+            }
+
+            var current = listener.Options;
+            if (ListenerOptionsChanges.FirstFixedChange(current, options, listener.EndPoint) is { } key)
+            {
+                throw new ListenerUpdateException(name, key);
+            }
+
+            var changes = ListenerOptionsChanges.Describe(current, options);
+            listener.PublishOptions(options);
+            RoadrunnerLog.ListenerUpdated(_diagnostics.ListenersLogger, name, changes.Length == 0 ? "nothing changed" : changes);
+        }
+
+        return listener.ToInfo();
     }
 
     public async Task<bool> StopAsync(string name, CancellationToken cancellationToken = default)
@@ -249,14 +371,15 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 
     /// <summary>
     /// The server check's verdict: <see cref="string.Empty"/> when Kestrel serves the placeholders, else why not (every
-    /// later <see cref="StartAsync"/> throws with it).
+    /// later <see cref="StartAsync(string, ListenerOptions, CancellationToken)"/> throws with it).
     /// </summary>
     internal void RecordServerCheck(string problem) => Volatile.Write(ref _serverProblem, problem);
 
     /// <summary>Forgets the listener's name; <see langword="true"/> for the one caller that removed it.</summary>
     internal bool OnStopped(RuntimeListener listener, string reason)
     {
-        if (!_names.TryRemove(new KeyValuePair<string, RuntimeListener>(listener.Name, listener)))
+        // A listener replaced by a reload left the name to its successor; its own stop is still reported once.
+        if (!_names.TryRemove(new KeyValuePair<string, RuntimeListener>(listener.Name, listener)) && !_detached.TryRemove(listener, out _))
         {
             return false;
         }

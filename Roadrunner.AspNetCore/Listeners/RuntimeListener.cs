@@ -27,6 +27,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private readonly Lock _lock = new();
     private readonly ConnectionAdmission _admission;
 
+    private ListenerOptions _options;
     private ListenSocket? _socket;
     private AcceptLoop? _acceptLoop;
     private Task? _stopAccepting;
@@ -48,7 +49,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         TimeProvider timeProvider)
     {
         Name = name;
-        Options = options;
+        _options = options;
         EndPoint = requestedEndPoint;
         TlsOptions = tlsOptions;
         _ownedCertificate = ownedCertificate;
@@ -67,9 +68,19 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public string Name { get; }
 
+    /// <summary>Serializes <see cref="ListenerManager.Update"/> calls on this listener; never taken on the accept or request path.</summary>
+    public Lock UpdateLock { get; } = new();
+
     string IRoadrunnerListenerFeature.ListenerName => Name;
 
-    public ListenerOptions Options { get; }
+    /// <summary>
+    /// The listener's validated options. Replaced as a whole by <see cref="PublishOptions"/> (never mutated), so every
+    /// reader sees one consistent set, and new connections and requests see a live update at once.
+    /// </summary>
+    public ListenerOptions Options => Volatile.Read(ref _options);
+
+    /// <summary>Who started the listener: a configuration reload only ever touches <see cref="ListenerOrigin.Configuration"/> ones.</summary>
+    public ListenerOrigin Origin { get; init; }
 
     /// <summary>The requested endpoint until bound, then the real one.</summary>
     public EndPoint EndPoint { get; private set; }
@@ -132,6 +143,48 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     {
         _socket = ListenSocket.Bind(Name, EndPoint, _sockets.Options.Backlog);
         EndPoint = _socket.EndPoint;
+    }
+
+    /// <summary>Takes over the bound listen socket of the listener this one replaces on the same endpoint.</summary>
+    public void Adopt(ListenSocket socket)
+    {
+        _socket = socket;
+        EndPoint = socket.EndPoint;
+    }
+
+    /// <summary>
+    /// Ends this listener's accept loop but leaves its listen socket bound and hands it over, so a listener replacing
+    /// this one on the same endpoint accepts the connects already queued: none is refused. The accept loop's own
+    /// state ends here; stopping or draining afterwards no longer touches the socket.
+    /// </summary>
+    /// <returns>The socket, or <see langword="null"/> when this listener no longer accepts (its socket is closing or closed).</returns>
+    public async Task<ListenSocket?> HandOverSocketAsync()
+    {
+        Task<ListenSocket> detach;
+        lock (_lock)
+        {
+            if (_stopAccepting is not null || _acceptLoop is null || State is not (ListenerState.Accepting or ListenerState.Suspended))
+            {
+                return null;
+            }
+
+            detach = _acceptLoop.DetachAsync();
+            _stopAccepting = detach;
+        }
+
+        return await detach.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replaces the options of the running listener (already validated, a private copy). The accept loop re-checks its
+    /// pause at once: a raised cap or a behaviour other than Backlog serves the connects waiting in the backlog, a lowered
+    /// one pauses before the next accept.
+    /// </summary>
+    public void PublishOptions(ListenerOptions options)
+    {
+        Volatile.Write(ref _options, options);
+        _acceptLoop?.Interrupt();
+        _acceptLoop?.Wake();
     }
 
     /// <summary>Starts the accept loop; the socket is already bound, so connects succeed from here on.</summary>

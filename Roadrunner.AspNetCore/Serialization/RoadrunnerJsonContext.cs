@@ -35,4 +35,6 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(AdminActionEvent))]
 [JsonSerializable(typeof(RequestLimitedEvent))]
 [JsonSerializable(typeof(ConnectionLimitClosedEvent))]
+[JsonSerializable(typeof(ConfigurationReloadedEvent))]
+[JsonSerializable(typeof(ConfigurationReloadFailedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
