@@ -36,4 +36,10 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection still open at a drain's deadline was aborted. Payload: <see cref="ConnectionAbortedEvent"/>.</summary>
     public const string ConnectionAborted = "Roadrunner.ConnectionAborted";
+
+    /// <summary>
+    /// A connection was closed because its PROXY protocol header was missing, malformed, oversized, too slow, or came
+    /// from an untrusted address. Payload: <see cref="ProxyProtocolRejectedEvent"/>.
+    /// </summary>
+    public const string ProxyProtocolRejected = "Roadrunner.ProxyProtocolRejected";
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 24.</summary>
+/// <summary>Log messages with stable event ids. Highest id: 24; 45–54 are PROXY protocol and Unix socket messages (highest used: 47).</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -79,4 +79,13 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(24, LogLevel.Warning, "Server URL {Url} names the host '{Host}', which Kestrel does not resolve: it binds every interface (IPv6 and IPv4 any). Use an IP address (e.g. 127.0.0.1) or localhost to bind one.", EventName = "ServerUrlBindsAnyIP")]
     public static partial void ServerUrlBindsAnyIP(ILogger logger, string url, string host);
+
+    [LoggerMessage(45, LogLevel.Warning, "Listener '{ListenerName}' closed {Count} connection(s) in the last {WindowSeconds} s without a valid PROXY protocol header ({Mode}); the latest: {Reason} from {Peer}. Check that the proxy sends the header (HAProxy send-proxy / send-proxy-v2, AWS NLB proxy protocol v2) and that its address is in Roadrunner:Listeners:{ListenerName}:TrustedProxies.", EventName = "ProxyProtocolRejected")]
+    public static partial void ProxyProtocolRejected(ILogger logger, string listenerName, int count, int windowSeconds, string reason, string peer, ProxyProtocolMode mode);
+
+    [LoggerMessage(46, LogLevel.Information, "Listener '{ListenerName}' replaced the stale socket file {Path}: nothing accepted connections on it (left by a process that did not stop cleanly).", EventName = "UnixSocketStaleReplaced")]
+    public static partial void UnixSocketStaleReplaced(ILogger logger, string listenerName, string path);
+
+    [LoggerMessage(47, LogLevel.Warning, "Listener '{ListenerName}' could not remove its socket file {Path}: {Reason}", EventName = "UnixSocketRemoveFailed")]
+    public static partial void UnixSocketRemoveFailed(ILogger logger, string listenerName, string path, string reason);
 }

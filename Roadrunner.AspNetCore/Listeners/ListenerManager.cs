@@ -107,7 +107,9 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         var listener = new RuntimeListener(
             name,
             options,
-            new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
+            UnixSocketAddress.TryGetPath(options.Address, out var unixPath)
+                ? new System.Net.Sockets.UnixDomainSocketEndPoint(unixPath)
+                : new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
             tlsOptions,
             ownedCertificate,
             _transport.GetMultiplexer(shape),
@@ -148,7 +150,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
 
         var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.Url.GetLeftPart(UriPartial.Authority), options.Protocols);
+        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.UnixSocketPath is null ? info.Url.GetLeftPart(UriPartial.Authority) : info.Address, options.Protocols);
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStarted,
             info,

@@ -32,4 +32,5 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(ConnectionAbortedEvent))]
 [JsonSerializable(typeof(DrainStartedEvent))]
 [JsonSerializable(typeof(DrainAcknowledgedEvent))]
+[JsonSerializable(typeof(ProxyProtocolRejectedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
