@@ -56,7 +56,8 @@ internal sealed class TrustedProxyList
             return true;
         }
 
-        if (!IPNetwork.TryParse(text, out network))
+        // IPNetwork quietly clears host bits (10.0.0.1/8 becomes 10.0.0.0/8): a typo there would trust a whole network.
+        if (!IPNetwork.TryParse(text, out network) || !network.BaseAddress.Equals(address))
         {
             var max = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
             problem = $"is not a CIDR network: the prefix length must be 0–{max} and the address must have no bits set after it (10.0.0.0/8, not 10.0.0.1/8)";
