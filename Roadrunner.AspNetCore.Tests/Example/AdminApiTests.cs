@@ -13,7 +13,7 @@ namespace Roadrunner.AspNetCore.Tests.Example;
 public sealed class AdminApiTests
 {
     private static readonly string[] ListenerFields =
-        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "startedAt"];
+        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "startedAt", "proxyProtocol", "proxyProtocolRejected"];
 
     [Fact]
     public async Task List_is_200_with_every_listener_most_recent_first_and_the_documented_fields()
