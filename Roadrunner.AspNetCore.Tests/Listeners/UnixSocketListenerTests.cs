@@ -72,7 +72,10 @@ public sealed class UnixSocketListenerTests : IAsyncLifetime
     [Fact]
     public async Task HttpClient_over_the_socket_is_served_and_the_listener_object_serializes_with_the_path()
     {
+        using var events = new EventRecorder();
         var info = await StartAsync("ux-client");
+        var started = events.Payloads<ListenerStartedEvent>(RoadrunnerEvents.ListenerStarted).Single(e => e.ListenerName == "ux-client");
+        started.UnixSocketPath.ShouldBe(PathOf("ux-client"));
         using var client = UnixClient(PathOf("ux-client"));
         (await client.GetStringAsync("/").WaitAsync(Bound)).ShouldBe("listener=ux-client");
         (await client.GetStringAsync("/whoami").WaitAsync(Bound)).ShouldBe("ux-client||0||0");

@@ -154,7 +154,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStarted,
             info,
-            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols));
+            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols) { UnixSocketPath = i.UnixSocketPath });
         return info;
     }
 
