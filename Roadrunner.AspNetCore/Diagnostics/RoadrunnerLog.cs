@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 24; 45–54 are PROXY protocol and Unix socket messages (highest used: 47).</summary>
+/// <summary>Log messages with stable event ids. Highest id: 24; 45–54 are PROXY protocol and Unix socket messages (highest used: 46).</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -85,7 +85,4 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(46, LogLevel.Information, "Listener '{ListenerName}' replaced the stale socket file {Path}: nothing accepted connections on it (left by a process that did not stop cleanly).", EventName = "UnixSocketStaleReplaced")]
     public static partial void UnixSocketStaleReplaced(ILogger logger, string listenerName, string path);
-
-    [LoggerMessage(47, LogLevel.Warning, "Listener '{ListenerName}' could not remove its socket file {Path}: {Reason}", EventName = "UnixSocketRemoveFailed")]
-    public static partial void UnixSocketRemoveFailed(ILogger logger, string listenerName, string path, string reason);
 }
