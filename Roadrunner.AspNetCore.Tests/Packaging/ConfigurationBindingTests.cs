@@ -16,10 +16,13 @@ public sealed class ConfigurationBindingTests
     // Code-only: an X509Certificate2 object cannot come from configuration (CertificatePath/CertificateSubject can).
     private static readonly string[] CodeOnlyListenerProperties = [nameof(ListenerOptions.Certificate)];
 
+    // Lists: bound from indexed children (Key:0, Key:1, ...), checked by their own test below.
+    private static readonly string[] ListListenerProperties = [nameof(ListenerOptions.TrustedProxies)];
+
     [Fact]
     public void Every_settable_listener_option_is_bound_from_configuration()
     {
-        var properties = SettableProperties<ListenerOptions>().Where(p => !CodeOnlyListenerProperties.Contains(p.Name)).ToList();
+        var properties = SettableProperties<ListenerOptions>().Where(p => !CodeOnlyListenerProperties.Contains(p.Name) && !ListListenerProperties.Contains(p.Name)).ToList();
         var defaults = new ListenerOptions();
         var samples = properties.ToDictionary(p => p.Name, p => Sample(p, p.GetValue(defaults)));
 
@@ -31,6 +34,24 @@ public sealed class ConfigurationBindingTests
         {
             property.GetValue(listener).ShouldBe(samples[property.Name].Value, $"ListenerOptions.{property.Name}");
         }
+    }
+
+    [Fact]
+    public void Trusted_proxies_are_bound_from_indexed_entries_in_order()
+    {
+        var options = Bind(new Dictionary<string, string?>
+        {
+            ["Roadrunner:Listeners:pp:TrustedProxies:1"] = "192.168.0.0/16",
+            ["Roadrunner:Listeners:pp:TrustedProxies:0"] = "10.0.0.0/8",
+            ["Roadrunner:Listeners:pp:TrustedProxies:10"] = "fd00::/8",
+            ["Roadrunner:Listeners:pp:TrustedProxies:2"] = "127.0.0.1",
+        });
+
+        options.Listeners["pp"].TrustedProxies.ShouldBe(["10.0.0.0/8", "192.168.0.0/16", "127.0.0.1", "fd00::/8"]);
+        Bind(new Dictionary<string, string?> { ["Roadrunner:Listeners:pp:Port"] = "1" }).Listeners["pp"].TrustedProxies.ShouldBeNull();
+        ListListenerProperties.ShouldBe(
+            SettableProperties<ListenerOptions>().Where(p => p.PropertyType == typeof(IList<string>)).Select(p => p.Name),
+            ignoreOrder: true);
     }
 
     [Fact]

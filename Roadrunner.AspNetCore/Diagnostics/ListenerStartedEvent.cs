@@ -34,4 +34,11 @@ public sealed record ListenerStartedEvent(
         get => EndPoint.Port;
         init => EndPoint = JsonShape.WithPort(EndPoint, value);
     }
+
+    /// <summary>
+    /// The socket file of a Unix domain socket listener (whose <see cref="EndPoint"/> is then <c>0.0.0.0:0</c>);
+    /// <see langword="null"/> for a TCP listener, and then left out of the JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? UnixSocketPath { get; init; }
 }

@@ -49,4 +49,9 @@ public static class RoadrunnerEvents
 
     /// <summary>A configuration reload could not apply a change; the listener keeps running as before. Payload: <see cref="ConfigurationReloadFailedEvent"/>.</summary>
     public const string ConfigurationReloadFailed = "Roadrunner.ConfigurationReloadFailed";
+    /// <summary>
+    /// A connection was closed because its PROXY protocol header was missing, malformed, oversized, too slow, or came
+    /// from an untrusted address. Payload: <see cref="ProxyProtocolRejectedEvent"/>.
+    /// </summary>
+    public const string ProxyProtocolRejected = "Roadrunner.ProxyProtocolRejected";
 }

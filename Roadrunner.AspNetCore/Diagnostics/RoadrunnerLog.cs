@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Roadrunner.AspNetCore.Diagnostics;
 
-/// <summary>Log messages with stable event ids. Highest id: 44.</summary>
+/// <summary>Log messages with stable event ids: 1–25 listeners and drains, 30–39 limits, 40–44 updates and reload, 45–54 PROXY protocol and Unix sockets, 55–64 TLS, 65–74 admin.</summary>
 internal static partial class RoadrunnerLog
 {
     [LoggerMessage(1, LogLevel.Information, "Listener '{ListenerName}' started on {Url} ({Protocols}).", EventName = "ListenerStarted")]
@@ -111,4 +111,9 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(44, LogLevel.Error, "Configuration reload failed unexpectedly; listeners keep what the previous reloads applied, and the next change of the configuration is tried again.", EventName = "ConfigurationReloadCrashed")]
     public static partial void ConfigurationReloadCrashed(ILogger logger, Exception exception);
+    [LoggerMessage(45, LogLevel.Warning, "Listener '{ListenerName}' closed {Count} connection(s) in the last {WindowSeconds} s without a valid PROXY protocol header ({Mode}); the latest: {Reason} from {Peer}. Check that the proxy sends the header (HAProxy send-proxy / send-proxy-v2, AWS NLB proxy protocol v2) and that its address is in Roadrunner:Listeners:{ListenerName}:TrustedProxies.", EventName = "ProxyProtocolRejected")]
+    public static partial void ProxyProtocolRejected(ILogger logger, string listenerName, int count, int windowSeconds, string reason, string peer, ProxyProtocolMode mode);
+
+    [LoggerMessage(46, LogLevel.Information, "Listener '{ListenerName}' replaced the stale socket file {Path}: nothing accepted connections on it (left by a process that did not stop cleanly).", EventName = "UnixSocketStaleReplaced")]
+    public static partial void UnixSocketStaleReplaced(ILogger logger, string listenerName, string path);
 }

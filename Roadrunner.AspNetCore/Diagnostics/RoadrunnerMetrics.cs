@@ -16,6 +16,7 @@ internal sealed class RoadrunnerMetrics
     public const string OutcomeTag = "roadrunner.drain.outcome";
     public const string EndReasonTag = "roadrunner.connection.end_reason";
     public const string LimitReasonTag = "roadrunner.limit.reason";
+    public const string ProxyProtocolReasonTag = "roadrunner.proxy_protocol.reason";
 
     // Drains take from milliseconds (nothing open) to minutes (long deadlines): OpenTelemetry's default buckets
     // (0–10,000, made for milliseconds) would put every drain under 5 s into one bucket.
@@ -28,6 +29,7 @@ internal sealed class RoadrunnerMetrics
     private readonly Counter<long> _drainAcknowledgements;
     private readonly Counter<long> _drainAbortedConnections;
     private readonly Counter<long> _acceptErrors;
+    private readonly Counter<long> _proxyProtocolRejected;
     private Func<IEnumerable<RuntimeListener>>? _listeners;
     private Counter<long>? _requestsThrottled;
     private Counter<long>? _requestsRateLimited;
@@ -50,6 +52,7 @@ internal sealed class RoadrunnerMetrics
         _drainAcknowledgements = meter.CreateCounter<long>("roadrunner.drain.acknowledgements", "{acknowledgement}", "Drain signals acknowledged by handlers.");
         _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections cut during a drain, by end reason (drain_deadline, server_shutdown).");
         _acceptErrors = meter.CreateCounter<long>("roadrunner.listener.accept_errors", "{error}", "Failed accepts of a listener (out of file descriptors, ...); the accept loop backs off.");
+        _proxyProtocolRejected = meter.CreateCounter<long>("roadrunner.proxy_protocol.rejected", "{connection}", "Connections closed without a valid PROXY protocol header, by reason (missing, malformed, oversized, timeout, incomplete, untrusted).");
         CreateLimitInstruments(meter);
     }
 
@@ -90,6 +93,14 @@ internal sealed class RoadrunnerMetrics
         if (_acceptErrors.Enabled)
         {
             _acceptErrors.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>("error.type", errorType));
+        }
+    }
+
+    public void ProxyProtocolRejected(string listener, string reason)
+    {
+        if (_proxyProtocolRejected.Enabled)
+        {
+            _proxyProtocolRejected.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>(ProxyProtocolReasonTag, reason));
         }
     }
 

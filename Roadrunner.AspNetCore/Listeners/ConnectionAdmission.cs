@@ -2,12 +2,15 @@ using System.Net;
 using System.Net.Sockets;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Transport;
+using Roadrunner.AspNetCore.Transport.ProxyProtocol;
 
 namespace Roadrunner.AspNetCore.Listeners;
 
 /// <summary>
 /// What happens to a socket a listener's accept loop has just accepted: over the connection cap it is closed without
 /// a byte (counted, summarised in the log, raised as an event); otherwise it becomes a tracked connection queued for Kestrel.
+/// With the PROXY protocol on, the connection is queued only once its header has been read, on the connection's own
+/// task, so a slow or silent peer never holds up the accept loop.
 /// </summary>
 internal sealed class ConnectionAdmission(
     RuntimeListener listener,
@@ -21,11 +24,21 @@ internal sealed class ConnectionAdmission(
     private readonly SocketFactoryHolder _sockets = sockets;
     private readonly RoadrunnerDiagnostics _diagnostics = diagnostics;
     private readonly LogThrottle _rejectionLog = new(timeProvider, TimeSpan.FromSeconds(10));
+    private readonly TimeProvider _timeProvider = timeProvider;
+    private readonly ProxyProtocolMode _proxyProtocol = listener.Options.ProxyProtocol;
+    private readonly TrustedProxyList? _trustedProxies = listener.Options.ProxyProtocol == ProxyProtocolMode.Off ? null : TrustedProxyList.Create(listener.Options.TrustedProxies);
+    private readonly TimeSpan _headerTimeout = listener.Options.ProxyProtocolHeaderTimeout ?? ProxyProtocolReader.DefaultHeaderTimeout;
+    private readonly LogThrottle _proxyRejectionLog = new(timeProvider, TimeSpan.FromSeconds(10));
+    private readonly Lock _proxyRejectionLogLock = new();
     private long _rejected;
     private int _overCapOpen;
+    private long _proxyRejected;
 
     /// <summary>Connections closed at once because the cap was reached.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Connections closed because of their PROXY protocol header (or its absence).</summary>
+    public long ProxyProtocolRejected => Interlocked.Read(ref _proxyRejected);
 
     /// <summary>Called by the accept loop, which alone adds connections: check-then-add cannot overshoot the cap.</summary>
     public void Admit(Socket socket)
@@ -46,6 +59,14 @@ internal sealed class ConnectionAdmission(
             CountServiceUnavailable(socket, max);
         }
 
+        if (_proxyProtocol != ProxyProtocolMode.Off && _trustedProxies is { } trusted && !trusted.Contains(socket.RemoteEndPoint))
+        {
+            // Refused before anything is read: whatever this peer would send is not to be believed.
+            RejectProxyProtocol(socket.RemoteEndPoint, ProxyProtocolRejection.Untrusted);
+            CloseWithoutAByte(socket);
+            return;
+        }
+
         if (socket.LocalEndPoint is IPEndPoint)
         {
             socket.NoDelay = _sockets.Options.NoDelay;
@@ -61,6 +82,43 @@ internal sealed class ConnectionAdmission(
         _listener.Connections.Add(connection);
         _diagnostics.Metrics.ConnectionOpened(_listener.Name);
 
+        if (_proxyProtocol != ProxyProtocolMode.Off)
+        {
+            _ = ReadProxyHeaderThenEnqueueAsync(connection);
+            return;
+        }
+
+        Enqueue(connection);
+    }
+
+    private async Task ReadProxyHeaderThenEnqueueAsync(TrackedConnection connection)
+    {
+        var peer = connection.RemoteEndPoint;
+        ProxyProtocolRejection? rejection;
+        try
+        {
+            rejection = await ProxyProtocolReader.ReadAsync(connection, _proxyProtocol, _headerTimeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever went wrong, the connection must not stay open and tracked with nobody serving it.
+            rejection = ProxyProtocolRejection.Incomplete;
+        }
+
+        if (rejection is { } reason)
+        {
+            RejectProxyProtocol(peer, reason);
+
+            // Dispose completes both pipes and closes the socket without a byte written, then untracks the connection.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        Enqueue(connection);
+    }
+
+    private void Enqueue(TrackedConnection connection)
+    {
         if (!_multiplexer.TryEnqueue(connection))
         {
             // Kestrel has unbound (the server is stopping): nobody will serve this connection.
@@ -104,6 +162,34 @@ internal sealed class ConnectionAdmission(
             (_listener.Name, remote),
             static s => new ConnectionRejectedEvent(s.Name, s.remote, "max_connections"));
 
+        CloseWithoutAByte(socket);
+    }
+
+    private void RejectProxyProtocol(EndPoint? peer, ProxyProtocolRejection reason)
+    {
+        Interlocked.Increment(ref _proxyRejected);
+        var name = ProxyProtocolRejections.Name(reason);
+        _diagnostics.Metrics.ProxyProtocolRejected(_listener.Name, name);
+        int count;
+        bool report;
+        lock (_proxyRejectionLogLock)
+        {
+            report = _proxyRejectionLog.TryReport(out count);
+        }
+
+        if (report)
+        {
+            RoadrunnerLog.ProxyProtocolRejected(_diagnostics.TransportLogger, _listener.Name, count, (int)_proxyRejectionLog.Interval.TotalSeconds, name, peer?.ToString() ?? "unknown", _proxyProtocol);
+        }
+
+        _diagnostics.Write(
+            RoadrunnerEvents.ProxyProtocolRejected,
+            (_listener.Name, peer, name),
+            static s => new ProxyProtocolRejectedEvent(s.Name, s.peer, s.name));
+    }
+
+    private static void CloseWithoutAByte(Socket socket)
+    {
         // A FIN without a byte: the client reads end-of-stream.
         try
         {

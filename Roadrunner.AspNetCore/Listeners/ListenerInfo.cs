@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization;
+using Roadrunner.AspNetCore.Listeners;
 using Roadrunner.AspNetCore.Serialization;
 
 namespace Roadrunner.AspNetCore;
@@ -15,20 +16,40 @@ namespace Roadrunner.AspNetCore;
 public sealed record ListenerInfo
 {
     private readonly IPEndPoint _endPoint = new(IPAddress.Any, 0);
+    private readonly string? _unixSocketPath;
 
     /// <summary>The listener's name.</summary>
     public required string Name { get; init; }
 
     /// <summary>
-    /// The bound IP address as text, e.g. <c>127.0.0.1</c> or <c>::1</c> (the address of <see cref="EndPoint"/>).
-    /// Setting it replaces the address of <see cref="EndPoint"/>; it must be an IP address literal.
+    /// The bound IP address as text, e.g. <c>127.0.0.1</c> or <c>::1</c> (the address of <see cref="EndPoint"/>); for a
+    /// Unix domain socket listener <c>unix:</c> and the socket file's path, as in <see cref="ListenerOptions.Address"/>.
+    /// Setting it replaces the address of <see cref="EndPoint"/> (or sets <see cref="UnixSocketPath"/> for <c>unix:/path</c>);
+    /// it must be an IP address literal otherwise.
     /// </summary>
     [JsonRequired]
     public string Address
     {
-        get => _endPoint.Address.ToString();
-        init => _endPoint = JsonShape.WithAddress(_endPoint, value);
+        get => _unixSocketPath is { } path ? $"{UnixSocketAddress.Prefix}{path}" : _endPoint.Address.ToString();
+        init
+        {
+            if (UnixSocketAddress.TryGetPath(value, out var path))
+            {
+                _unixSocketPath = path;
+            }
+            else
+            {
+                _endPoint = JsonShape.WithAddress(_endPoint, value);
+            }
+        }
     }
+
+    /// <summary>
+    /// The socket file of a Unix domain socket listener, <see langword="null"/> for a TCP listener. Not serialized: JSON
+    /// has it in <see cref="Address"/> (<c>"unix:/run/app/a.sock"</c>, with <see cref="Port"/> 0).
+    /// </summary>
+    [JsonIgnore]
+    public string? UnixSocketPath => _unixSocketPath;
 
     /// <summary>
     /// The bound port, the real one when port 0 was asked for (the port of <see cref="EndPoint"/>). Setting it replaces
@@ -42,8 +63,8 @@ public sealed record ListenerInfo
     }
 
     /// <summary>
-    /// The bound endpoint, with the real port when port 0 was asked for. Not serialized: JSON has <see cref="Address"/>
-    /// and <see cref="Port"/>.
+    /// The bound endpoint, with the real port when port 0 was asked for (<c>0.0.0.0:0</c> for a Unix domain socket
+    /// listener, see <see cref="UnixSocketPath"/>). Not serialized: JSON has <see cref="Address"/> and <see cref="Port"/>.
     /// </summary>
     [JsonIgnore]
     public IPEndPoint EndPoint
@@ -128,6 +149,19 @@ public sealed record ListenerInfo
     public long RequestsRateLimited { get; init; }
 
     /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
+    /// <summary>Whether connections start with a PROXY protocol header (<see cref="ListenerOptions.ProxyProtocol"/>).</summary>
+    public ProxyProtocolMode ProxyProtocol { get; init; }
+
+    /// <summary>
+    /// Connections closed because their PROXY protocol header was missing, malformed, oversized, too slow or came from
+    /// an untrusted address, since the listener started.
+    /// </summary>
+    public long ProxyProtocolRejected { get; init; }
+
+    /// <summary>
+    /// The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>; <c>http://localhost</c> for a Unix domain socket
+    /// listener (the URL a client sends over the socket, e.g. <c>curl --unix-socket path http://localhost/</c>). Not serialized.
+    /// </summary>
     [JsonIgnore]
-    public Uri Url => new($"{Scheme}://{(EndPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}");
+    public Uri Url => _unixSocketPath is not null ? new($"{Scheme}://localhost") : new($"{Scheme}://{(EndPoint.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]" : EndPoint.Address.ToString())}:{EndPoint.Port}");
 }

@@ -111,7 +111,9 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         return new RuntimeListener(
             name,
             options,
-            new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
+            UnixSocketAddress.TryGetPath(options.Address, out var unixPath)
+                ? new System.Net.Sockets.UnixDomainSocketEndPoint(unixPath)
+                : new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
             tlsOptions,
             ownedCertificate,
             _transport.GetMultiplexer(shape),
@@ -141,11 +143,11 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
 
         var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.Url.GetLeftPart(UriPartial.Authority), listener.Options.Protocols);
+        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.UnixSocketPath is null ? info.Url.GetLeftPart(UriPartial.Authority) : info.Address, listener.Options.Protocols);
         _diagnostics.Write(
             RoadrunnerEvents.ListenerStarted,
             info,
-            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols));
+            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols) { UnixSocketPath = i.UnixSocketPath });
         return info;
     }
 

@@ -10,7 +10,8 @@ public sealed class ListenerOptions
 {
     /// <summary>
     /// The IP address to bind. Defaults to <c>127.0.0.1</c>: binding every interface is a deliberate choice
-    /// (<c>0.0.0.0</c> or <c>::</c>).
+    /// (<c>0.0.0.0</c> or <c>::</c>). <c>unix:/absolute/path.sock</c> binds a Unix domain socket instead (then
+    /// <see cref="Port"/> stays 0).
     /// </summary>
     public string Address { get; set; } = "127.0.0.1";
 
@@ -127,6 +128,37 @@ public sealed class ListenerOptions
     /// </summary>
     public ListenerRateLimit? RateLimit { get; set; }
 
+    /// <summary>
+    /// Whether each connection starts with a PROXY protocol header, read before TLS and HTTP. With a valid header the
+    /// connection's remote and local endpoints become the ones it carries (the real client), except for <c>LOCAL</c>
+    /// headers (a proxy's health check), which keep the proxy's. A connection whose header is missing, malformed,
+    /// oversized or slower than <see cref="ProxyProtocolHeaderTimeout"/> is closed without a byte and counted in
+    /// <see cref="ListenerInfo.ProxyProtocolRejected"/>. Defaults to <see cref="ProxyProtocolMode.Off"/>, which reads nothing.
+    /// </summary>
+    public ProxyProtocolMode ProxyProtocol { get; set; }
+
+    /// <summary>
+    /// The proxies a PROXY protocol header is accepted from: IP addresses (<c>10.0.0.5</c>) or CIDR networks
+    /// (<c>10.0.0.0/8</c>, <c>fd00::/8</c>). A connection from any other address is closed without a byte.
+    /// <see langword="null"/> or empty (the default) accepts a header from everyone, so the listener must not be
+    /// reachable except through the proxy. Only with <see cref="ProxyProtocol"/> on.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2227", Justification = "An options POCO bound from configuration and set in code.")]
+    public IList<string>? TrustedProxies { get; set; }
+
+    /// <summary>
+    /// How long a new connection may take to send its whole PROXY protocol header before it is closed.
+    /// <see langword="null"/> (the default) means 5 seconds.
+    /// </summary>
+    public TimeSpan? ProxyProtocolHeaderTimeout { get; set; }
+
+    /// <summary>
+    /// The permissions of the socket file of a Unix domain socket listener (<see cref="Address"/>
+    /// <c>unix:/path</c>), as octal digits like <c>chmod</c>'s: <c>"660"</c> lets the owner and the group connect.
+    /// <see langword="null"/> (the default) keeps what the process's umask gives.
+    /// </summary>
+    public string? UnixSocketMode { get; set; }
+
     internal ListenerOptions Clone()
     {
         var clone = (ListenerOptions)MemberwiseClone();
@@ -134,6 +166,7 @@ public sealed class ListenerOptions
         // The nested limits are mutable: a clone must not share them with the options it came from.
         clone.MinRequestBodyDataRate = MinRequestBodyDataRate is null ? null : MinRequestBodyDataRate with { };
         clone.RateLimit = RateLimit is null ? null : RateLimit with { };
+        clone.TrustedProxies = TrustedProxies is null ? null : [.. TrustedProxies]; // A list the caller changes later must not reach a running listener.
         return clone;
     }
 }

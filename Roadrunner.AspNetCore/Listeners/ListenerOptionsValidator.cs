@@ -34,10 +34,37 @@ internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvide
             failures.Add($"Roadrunner:Listeners:{name}: invalid listener name '{name}'. {NameRule}");
         }
 
-        if (!ListenerAddress.TryParse(options.Address, out _, out var addressProblem))
+        var isUnix = UnixSocketAddress.TryGetPath(options.Address, out var unixPath);
+        if (isUnix)
         {
-            failures.Add($"{prefix}Address: '{options.Address}' is not an IP address literal{addressProblem}. {ListenerAddress.Examples}");
+            if (UnixSocketAddress.Problem(unixPath) is { } unixProblem)
+            {
+                failures.Add($"{prefix}Address: '{options.Address}' is not a usable Unix domain socket address: {unixProblem}.");
+            }
+
+            if (options.Port != 0)
+            {
+                failures.Add($"{prefix}Port: a Unix domain socket listener has no port (got {options.Port}); remove Port or set it to 0.");
+            }
         }
+        else if (!ListenerAddress.TryParse(options.Address, out _, out var addressProblem))
+        {
+            failures.Add($"{prefix}Address: '{options.Address}' is not an IP address literal{addressProblem}. {ListenerAddress.Examples} Or unix:/absolute/path.sock for a Unix domain socket.");
+        }
+
+        if (options.UnixSocketMode is { } mode)
+        {
+            if (!isUnix)
+            {
+                failures.Add($"{prefix}UnixSocketMode: applies only to a Unix domain socket listener (Address unix:/path); remove it or change the Address.");
+            }
+            else if (!UnixSocketAddress.TryParseMode(mode, out _))
+            {
+                failures.Add($"{prefix}UnixSocketMode: '{mode}' is not a file mode; write 1–4 octal digits without setuid/setgid/sticky bits, e.g. \"660\" (owner and group may connect) or \"600\".");
+            }
+        }
+
+        ValidateProxyProtocol(prefix, options, isUnix, failures);
 
         if (options.Port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
         {
@@ -81,6 +108,48 @@ internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvide
         ValidateTls(prefix, options, failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateProxyProtocol(string prefix, ListenerOptions options, bool isUnix, List<string> failures)
+    {
+        if (!Enum.IsDefined(options.ProxyProtocol))
+        {
+            failures.Add($"{prefix}ProxyProtocol: '{options.ProxyProtocol}' is not one of Off, V1, V2, Any.");
+            return;
+        }
+
+        var on = options.ProxyProtocol != ProxyProtocolMode.Off;
+        if (options.TrustedProxies is { Count: > 0 } trusted)
+        {
+            if (!on)
+            {
+                failures.Add($"{prefix}TrustedProxies: applies only with ProxyProtocol V1, V2 or Any; set ProxyProtocol or remove TrustedProxies.");
+            }
+            else if (isUnix)
+            {
+                failures.Add($"{prefix}TrustedProxies: a Unix domain socket peer has no IP address; control who may connect with UnixSocketMode and remove TrustedProxies.");
+            }
+
+            for (var i = 0; i < trusted.Count; i++)
+            {
+                if (!Transport.ProxyProtocol.TrustedProxyList.TryParse(trusted[i], out _, out var problem))
+                {
+                    failures.Add($"{prefix}TrustedProxies:{i}: '{trusted[i]}' {problem}.");
+                }
+            }
+        }
+
+        if (options.ProxyProtocolHeaderTimeout is { } timeout)
+        {
+            if (!on)
+            {
+                failures.Add($"{prefix}ProxyProtocolHeaderTimeout: applies only with ProxyProtocol V1, V2 or Any; set ProxyProtocol or remove it.");
+            }
+            else if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMinutes(5))
+            {
+                failures.Add($"{prefix}ProxyProtocolHeaderTimeout: must be more than 0 and at most 00:05:00 (got {timeout}); null means 5 seconds.");
+            }
+        }
     }
 
     private void ValidateTls(string prefix, ListenerOptions options, List<string> failures)

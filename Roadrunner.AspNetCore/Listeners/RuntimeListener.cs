@@ -114,10 +114,16 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     /// <summary>Whether the server's shutdown timeout has run out, so Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => _owner.IsHostStopForced;
 
-    public ListenerInfo ToInfo() => new()
+    public ListenerInfo ToInfo()
+    {
+        var info = NewInfo();
+        return EndPoint is UnixDomainSocketEndPoint unix ? info with { Address = UnixSocketAddress.Prefix + unix } : info;
+    }
+
+    private ListenerInfo NewInfo() => new()
     {
         Name = Name,
-        EndPoint = (IPEndPoint)EndPoint,
+        EndPoint = EndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0),
         Scheme = TlsOptions is null ? "http" : "https",
         Protocols = Options.Protocols,
         Status = Status,
@@ -136,12 +142,16 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         RateLimit = Options.RateLimit is { } limit ? limit with { } : null,
         RequestsThrottled = Limits.Throttled,
         RequestsRateLimited = Limits.RateLimited,
+        ProxyProtocol = Options.ProxyProtocol,
+        ProxyProtocolRejected = _admission.ProxyProtocolRejected,
     };
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
     public void Bind()
     {
-        _socket = ListenSocket.Bind(Name, EndPoint, _sockets.Options.Backlog);
+        _socket = EndPoint is UnixDomainSocketEndPoint unix
+            ? UnixListenSocket.Bind(Name, unix, Options.UnixSocketMode, _sockets.Options.Backlog, _diagnostics)
+            : ListenSocket.Bind(Name, EndPoint, _sockets.Options.Backlog);
         EndPoint = _socket.EndPoint;
     }
 

@@ -37,4 +37,5 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(ConnectionLimitClosedEvent))]
 [JsonSerializable(typeof(ConfigurationReloadedEvent))]
 [JsonSerializable(typeof(ConfigurationReloadFailedEvent))]
+[JsonSerializable(typeof(ProxyProtocolRejectedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;

@@ -19,27 +19,30 @@ internal sealed class ListenSocket : IDisposable
     public EndPoint EndPoint { get; }
 
     /// <exception cref="ListenerBindException">The address is in use, not local, or not permitted.</exception>
-    public static ListenSocket Bind(string listenerName, EndPoint endPoint, int backlog)
+    public static ListenSocket Bind(string listenerName, EndPoint endPoint, int backlog, Action? afterBind = null)
     {
         try
         {
-            return Bind(endPoint, backlog);
+            return Bind(endPoint, backlog, afterBind);
         }
         catch (AddressInUseException ex)
         {
-            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, addressInUse: true, ex);
+            throw new ListenerBindException(listenerName, endPoint, addressInUse: true, ex);
         }
         catch (SocketException ex)
         {
-            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
+            throw new ListenerBindException(listenerName, endPoint, ex.SocketErrorCode == SocketError.AddressAlreadyInUse, ex);
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new ListenerBindException(listenerName, (IPEndPoint)endPoint, addressInUse: false, ex);
+            throw new ListenerBindException(listenerName, endPoint, addressInUse: false, ex);
         }
     }
 
-    private static ListenSocket Bind(EndPoint endPoint, int backlog)
+    /// <param name="endPoint">The endpoint.</param>
+    /// <param name="backlog">The listen backlog.</param>
+    /// <param name="afterBind">Runs between bind and listen (a Unix socket file's mode is set before anyone can connect).</param>
+    private static ListenSocket Bind(EndPoint endPoint, int backlog, Action? afterBind)
     {
         var socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -52,6 +55,7 @@ internal sealed class ListenSocket : IDisposable
             }
 
             socket.Bind(endPoint);
+            afterBind?.Invoke();
             socket.Listen(backlog);
             return new ListenSocket(socket);
         }

@@ -25,6 +25,9 @@ public sealed class HttpLoadOptions
     /// <summary>Loopback source addresses used round-robin by the connections; none means the OS picks.</summary>
     public IReadOnlyList<IPAddress> SourceAddresses { get; init; } = [];
 
+    /// <summary>Bytes sent on every new connection before its first request (a PROXY protocol header); none by default.</summary>
+    public ReadOnlyMemory<byte> ConnectionPreamble { get; init; }
+
     /// <summary>A request that takes longer counts as an error and its connection is replaced.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -113,6 +116,10 @@ public static class HttpLoad
                     {
                         socket = await HttpWire.ConnectAsync(target, source, timeout.Token).ConfigureAwait(false);
                         Interlocked.Increment(ref state.Connections);
+                        if (!options.ConnectionPreamble.IsEmpty)
+                        {
+                            await socket.SendAsync(options.ConnectionPreamble, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                        }
                     }
 
                     await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);

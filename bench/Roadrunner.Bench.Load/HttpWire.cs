@@ -185,6 +185,17 @@ public static class HttpWire
 
         return new HttpResponseHead(status, contentLength, chunked, close);
     }
+
+    /// <summary>A PROXY protocol v2 header (PROXY, TCP over IPv4, no TLVs: 28 bytes, what HAProxy's send-proxy-v2 sends).</summary>
+    public static byte[] ProxyV2Header(IPEndPoint source, IPEndPoint destination)
+    {
+        byte[] header = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C, .. new byte[12]];
+        source.Address.MapToIPv4().GetAddressBytes().CopyTo(header, 16);
+        destination.Address.MapToIPv4().GetAddressBytes().CopyTo(header, 20);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(24), (ushort)source.Port);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(26), (ushort)destination.Port);
+        return header;
+    }
 }
 
 /// <summary>What a response said about itself.</summary>

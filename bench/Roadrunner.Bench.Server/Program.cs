@@ -90,6 +90,7 @@ var rrProbe0 = await manager.StartAsync("rr-probe0", new ListenerOptions());
 var rrH2c = await manager.StartAsync("rr-h2c", new ListenerOptions { Protocols = ListenerProtocols.Http2 });
 var rrTls = await manager.StartAsync("rr-tls", new ListenerOptions { UseTls = true, Certificate = certificate, Protocols = ListenerProtocols.Http1 });
 var rrLimits = await manager.StartAsync("rr-limits", BenchLimits.EveryLimitGenerous());
+var rrProxyV2 = await manager.StartAsync("rr-proxy-v2", new ListenerOptions { ProxyProtocol = ProxyProtocolMode.V2, TrustedProxies = ["127.0.0.0/8"] });
 Ports.Drain = rrDrain.EndPoint.Port;
 Ports.Probe = rrProbe.EndPoint.Port;
 Ports.Probe0 = rrProbe0.EndPoint.Port;
@@ -109,6 +110,7 @@ var urls = new Dictionary<string, object>
     ["rrH2c"] = rrH2c.Url.ToString().TrimEnd('/'),
     ["rrTls"] = rrTls.Url.ToString().TrimEnd('/'),
     ["rrLimits"] = rrLimits.Url.ToString().TrimEnd('/'),
+    ["rrProxyV2"] = rrProxyV2.Url.ToString().TrimEnd('/'),
     ["gc"] = System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
 };
 Console.Out.WriteLine(JsonSerializer.Serialize(urls));

@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roadrunner.AspNetCore;
+using Roadrunner.Example.Models;
 
 namespace Roadrunner.Example;
 
@@ -107,6 +108,9 @@ public static class DemoEndpoints
         // MinRequestBodyDataRate visible from outside.
         app.MapPost("/upload", async (HttpContext context) => TypedResults.Json(new UploadResult(await CountBodyAsync(context))));
 
+        // Who the app thinks the client is: shows the effect of the PROXY protocol, Unix sockets, TLS and client certificates.
+        app.MapGet("/whoami", (HttpContext context) => TypedResults.Ok(WhoAmI(context)));
+
         return app;
     }
 
@@ -121,6 +125,22 @@ public static class DemoEndpoints
         }
 
         return total;
+    }
+
+    private static WhoAmIResponse WhoAmI(HttpContext context)
+    {
+        var connection = context.Connection;
+
+        // No IP address (a Unix domain socket) means no port either: Kestrel reports 0 there.
+        var ip = connection.RemoteIpAddress;
+        return new WhoAmIResponse(
+            context.GetListenerName(),
+            ip?.ToString(),
+            ip is null ? null : connection.RemotePort,
+            connection.LocalIpAddress is null ? null : connection.LocalPort,
+            context.Request.Protocol,
+            context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName is { Length: > 0 } host ? host : null,
+            connection.ClientCertificate?.Subject);
     }
 
     /// <summary>Echoes until the client closes, or the drain comes: then acknowledge and close with 1001.</summary>
