@@ -135,6 +135,17 @@ public static class RoadrunnerServiceCollectionExtensions
         listener.MaxConcurrentRequests = section.GetValue(nameof(ListenerOptions.MaxConcurrentRequests), listener.MaxConcurrentRequests);
         listener.MinRequestBodyDataRate = BindDataRate(section.GetSection(nameof(ListenerOptions.MinRequestBodyDataRate)), listener.MinRequestBodyDataRate);
         listener.RateLimit = BindRateLimit(section.GetSection(nameof(ListenerOptions.RateLimit)), listener.RateLimit);
+        listener.ProxyProtocol = section.GetValue(nameof(ListenerOptions.ProxyProtocol), listener.ProxyProtocol);
+        listener.ProxyProtocolHeaderTimeout = section.GetValue(nameof(ListenerOptions.ProxyProtocolHeaderTimeout), listener.ProxyProtocolHeaderTimeout);
+        listener.UnixSocketMode = section[nameof(ListenerOptions.UnixSocketMode)] ?? listener.UnixSocketMode;
+        var trustedProxies = section.GetSection(nameof(ListenerOptions.TrustedProxies));
+        if (trustedProxies.Exists())
+        {
+            // Array elements are children keyed 0, 1, ...: in that order, as the reflection binder reads them.
+            listener.TrustedProxies = [.. trustedProxies.GetChildren()
+                .OrderBy(c => int.TryParse(c.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue)
+                .Select(c => c.Value ?? string.Empty)];
+        }
     }
 
     // A nested limit exists once any of its keys is configured; keys left out keep what code set (or 0, which validation names).
@@ -162,16 +173,5 @@ public static class RoadrunnerServiceCollectionExtensions
         limit.PermitsPerSecond = section.GetValue(nameof(ListenerRateLimit.PermitsPerSecond), limit.PermitsPerSecond);
         limit.Burst = section.GetValue(nameof(ListenerRateLimit.Burst), limit.Burst);
         return limit;
-        listener.ProxyProtocol = section.GetValue(nameof(ListenerOptions.ProxyProtocol), listener.ProxyProtocol);
-        listener.ProxyProtocolHeaderTimeout = section.GetValue(nameof(ListenerOptions.ProxyProtocolHeaderTimeout), listener.ProxyProtocolHeaderTimeout);
-        listener.UnixSocketMode = section[nameof(ListenerOptions.UnixSocketMode)] ?? listener.UnixSocketMode;
-        var trustedProxies = section.GetSection(nameof(ListenerOptions.TrustedProxies));
-        if (trustedProxies.Exists())
-        {
-            // Array elements are children keyed 0, 1, ...: in that order, as the reflection binder reads them.
-            listener.TrustedProxies = [.. trustedProxies.GetChildren()
-                .OrderBy(c => int.TryParse(c.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue)
-                .Select(c => c.Value ?? string.Empty)];
-        }
     }
 }
