@@ -36,4 +36,10 @@ public static class RoadrunnerEvents
 
     /// <summary>A connection still open at a drain's deadline was aborted. Payload: <see cref="ConnectionAbortedEvent"/>.</summary>
     public const string ConnectionAborted = "Roadrunner.ConnectionAborted";
+
+    /// <summary>A listener presents a new certificate (file reload or code). Payload: <see cref="CertificateReloadedEvent"/>.</summary>
+    public const string CertificateReloaded = "Roadrunner.CertificateReloaded";
+
+    /// <summary>A changed certificate file did not load; the old certificate is kept. Payload: <see cref="CertificateReloadFailedEvent"/>.</summary>
+    public const string CertificateReloadFailed = "Roadrunner.CertificateReloadFailed";
 }

@@ -5,7 +5,7 @@ namespace Roadrunner.AspNetCore.HealthChecks;
 
 /// <summary>
 /// Readiness: unhealthy from the first moment of host shutdown (the shutdown delay included, so a load balancer
-/// stops routing here while the app still serves), degraded while a listener drains, healthy otherwise.
+/// stops routing here while the app still serves), degraded while a listener drains or a certificate reload has failed, healthy otherwise.
 /// </summary>
 internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCheck
 {
@@ -22,9 +22,27 @@ internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCh
             return Task.FromResult(HealthCheckResult.Unhealthy("The host is shutting down; listeners are draining."));
         }
 
-        var draining = manager.GetListeners().Where(l => l.Status == ListenerStatus.Draining).Select(l => l.Name).ToList();
-        return Task.FromResult(draining.Count > 0
-            ? HealthCheckResult.Degraded($"Draining: {string.Join(", ", draining)}.")
-            : HealthCheckResult.Healthy($"{manager.Names.Count} listener(s) accepting."));
+        var listeners = manager.GetListeners();
+        var draining = listeners.Where(l => l.Status == ListenerStatus.Draining).Select(l => l.Name).ToList();
+
+        // A certificate that did not reload still serves (the old one), but it will expire: worth a look, not a restart.
+        var certificates = listeners.Where(l => l.CertificateReloadError is not null).Select(l => $"listener '{l.Name}': {l.CertificateReloadError}").ToList();
+        if (draining.Count > 0 || certificates.Count > 0)
+        {
+            var parts = new List<string>();
+            if (draining.Count > 0)
+            {
+                parts.Add($"Draining: {string.Join(", ", draining)}.");
+            }
+
+            if (certificates.Count > 0)
+            {
+                parts.Add($"Certificate reload failed, the old certificate is kept: {string.Join(" ", certificates)}");
+            }
+
+            return Task.FromResult(HealthCheckResult.Degraded(string.Join(" ", parts)));
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy($"{manager.Names.Count} listener(s) accepting."));
     }
 }

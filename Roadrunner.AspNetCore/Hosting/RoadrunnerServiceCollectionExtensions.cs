@@ -121,5 +121,31 @@ public static class RoadrunnerServiceCollectionExtensions
         listener.MaxConnectionsBehavior = section.GetValue(nameof(ListenerOptions.MaxConnectionsBehavior), listener.MaxConnectionsBehavior);
         listener.DrainSpread = section.GetValue(nameof(ListenerOptions.DrainSpread), listener.DrainSpread);
         listener.ShutdownOrder = section.GetValue(nameof(ListenerOptions.ShutdownOrder), listener.ShutdownOrder);
+        listener.ReloadCertificates = section.GetValue(nameof(ListenerOptions.ReloadCertificates), listener.ReloadCertificates);
+        listener.CertificatePollInterval = section.GetValue(nameof(ListenerOptions.CertificatePollInterval), listener.CertificatePollInterval);
+        listener.ClientCertificateMode = section.GetValue(nameof(ListenerOptions.ClientCertificateMode), listener.ClientCertificateMode);
+        listener.ClientCertificateRevocationMode = section.GetValue(nameof(ListenerOptions.ClientCertificateRevocationMode), listener.ClientCertificateRevocationMode);
+        listener.ClientCertificateAuthorityPaths = BindList(section.GetSection(nameof(ListenerOptions.ClientCertificateAuthorityPaths)), listener.ClientCertificateAuthorityPaths);
+        listener.ClientCertificateThumbprints = BindList(section.GetSection(nameof(ListenerOptions.ClientCertificateThumbprints)), listener.ClientCertificateThumbprints);
+        foreach (var host in section.GetSection(nameof(ListenerOptions.SniCertificates)).GetChildren())
+        {
+            listener.SniCertificates ??= new Dictionary<string, ListenerCertificate>(StringComparer.OrdinalIgnoreCase);
+            if (!listener.SniCertificates.TryGetValue(host.Key, out var sni) || sni is null)
+            {
+                sni = new ListenerCertificate();
+            }
+
+            sni.Path = host[nameof(ListenerCertificate.Path)] ?? sni.Path;
+            sni.Password = host[nameof(ListenerCertificate.Password)] ?? sni.Password;
+            sni.KeyPath = host[nameof(ListenerCertificate.KeyPath)] ?? sni.KeyPath;
+            listener.SniCertificates[host.Key] = sni;
+        }
+    }
+
+    // A list in configuration is numbered children (Key:0, Key:1, ...), in numeric order; present entries replace the list.
+    private static IList<string>? BindList(IConfigurationSection section, IList<string>? current)
+    {
+        var values = section.GetChildren().Select(c => c.Value).Where(v => v is not null).Select(v => v!).ToList();
+        return values.Count > 0 ? values : current;
     }
 }

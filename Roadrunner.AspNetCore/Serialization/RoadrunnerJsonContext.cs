@@ -32,4 +32,7 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(ConnectionAbortedEvent))]
 [JsonSerializable(typeof(DrainStartedEvent))]
 [JsonSerializable(typeof(DrainAcknowledgedEvent))]
+[JsonSerializable(typeof(CertificateReloadedEvent))]
+[JsonSerializable(typeof(CertificateReloadFailedEvent))]
+[JsonSerializable(typeof(ListenerCertificateInfo))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
