@@ -23,12 +23,13 @@ public sealed class ConfigurationBindingTests
         var defaults = new ListenerOptions();
         var samples = properties.ToDictionary(p => p.Name, p => Sample(p, p.GetValue(defaults)));
 
-        var options = Bind(samples.ToDictionary(s => $"Roadrunner:Listeners:conf:{s.Key}", s => (string?)s.Value.Text));
+        // A collection's sample is a key below the property (List:0, Map:host:Path), its value compared as text.
+        var options = Bind(samples.ToDictionary(s => $"Roadrunner:Listeners:conf:{s.Key}{s.Value.Suffix}", s => (string?)s.Value.Text));
 
         var listener = options.Listeners["CONF"];   // names are case-insensitive
         foreach (var property in properties)
         {
-            property.GetValue(listener).ShouldBe(samples[property.Name].Value, $"ListenerOptions.{property.Name}");
+            Describe(property.GetValue(listener)).ShouldBe(Describe(samples[property.Name].Value), $"ListenerOptions.{property.Name}");
         }
     }
 
@@ -39,7 +40,7 @@ public sealed class ConfigurationBindingTests
         var defaults = new RoadrunnerOptions();
         var samples = properties.ToDictionary(p => p.Name, p => Sample(p, p.GetValue(defaults)));
 
-        var options = Bind(samples.ToDictionary(s => $"Roadrunner:{s.Key}", s => (string?)s.Value.Text));
+        var options = Bind(samples.ToDictionary(s => $"Roadrunner:{s.Key}{s.Value.Suffix}", s => (string?)s.Value.Text));
 
         foreach (var property in properties)
         {
@@ -136,13 +137,39 @@ public sealed class ConfigurationBindingTests
     private static IEnumerable<PropertyInfo> SettableProperties<T>() =>
         typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true });
 
-    // A configuration text and the value it must bind to, different from the property's default.
-    private static (string Text, object Value) Sample(PropertyInfo property, object? defaultValue)
+    // Collections compare by content: a list by its items, a certificate map by host and files.
+    private static object? Describe(object? value) => value switch
+    {
+        IDictionary<string, ListenerCertificate> map => string.Join(";", map.Select(e => $"{e.Key}={e.Value.Path}|{e.Value.Password}|{e.Value.KeyPath}")),
+        IList<string> list => string.Join(";", list),
+        _ => value,
+    };
+
+    // A configuration text and the value it must bind to, different from the property's default; Suffix is the key
+    // below the property the text goes to (empty for a plain value).
+    private static (string Text, object Value, string Suffix) Sample(PropertyInfo property, object? defaultValue)
+    {
+        var (text, value) = PlainSample(property, defaultValue);
+        return (text, value, property.PropertyType == typeof(IList<string>) ? ":0"
+            : property.PropertyType == typeof(IDictionary<string, ListenerCertificate>) ? ":sample.test:Path" : string.Empty);
+    }
+
+    private static (string Text, object Value) PlainSample(PropertyInfo property, object? defaultValue)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         if (type == typeof(string))
         {
             return ($"sample-{property.Name}", $"sample-{property.Name}");
+        }
+
+        if (type == typeof(IList<string>))
+        {
+            return ($"sample-{property.Name}", new List<string> { $"sample-{property.Name}" });
+        }
+
+        if (type == typeof(IDictionary<string, ListenerCertificate>))
+        {
+            return ("sample.pfx", new Dictionary<string, ListenerCertificate> { ["sample.test"] = new() { Path = "sample.pfx" } });
         }
 
         if (type == typeof(int))
