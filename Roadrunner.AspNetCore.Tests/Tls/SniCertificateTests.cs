@@ -1,6 +1,8 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Tests.Infrastructure;
+using Roadrunner.AspNetCore.Tls;
 
 namespace Roadrunner.AspNetCore.Tests.Tls;
 
@@ -80,6 +82,41 @@ public sealed class SniCertificateTests : IAsyncLifetime
         (await TestCertificates.OpensslThumbprintAsync(info.Port, "a.test")).ShouldBe(second.Thumbprint);
         (await TestCertificates.OpensslThumbprintAsync(info.Port)).ShouldBe(fallback.Thumbprint);
     }
+
+    [Fact]
+    public void Choosing_the_certificate_for_a_handshake_allocates_nothing()
+    {
+        using var certificate = TestCertificates.Server("select.test");
+        var fallback = new CertificateEntry(null, null, certificate, owned: false, new SslServerAuthenticationOptions(), []);
+        var exact = new CertificateEntry("api.example.test", null, certificate, owned: false, new SslServerAuthenticationOptions(), []);
+        var wildcard = new CertificateEntry("*.tenants.example.test", null, certificate, owned: false, new SslServerAuthenticationOptions(), []);
+        var generation = new TlsGeneration(fallback, [exact, wildcard]);
+        string[] names = ["API.example.test", "a.tenants.example.test", "tenants.example.test", "other.test", ""];
+        foreach (var name in names)
+        {
+            generation.Select(name);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var chosen = (generation.Select(names[0]), generation.Select(names[1]), generation.Select(names[2]), generation.Select(names[3]), generation.Select(names[4]), generation.Select(null));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        allocated.ShouldBe(0);
+        chosen.ShouldBe((exact.Options, wildcard.Options, fallback.Options, fallback.Options, fallback.Options, fallback.Options));
+    }
+
+    [Theory]
+    [InlineData("api.example.com", true)]
+    [InlineData("*.example.com", true)]
+    [InlineData("localhost", true)]
+    [InlineData("*.com", false)]
+    [InlineData("*", false)]
+    [InlineData("a.*.example.com", false)]
+    [InlineData("-bad.example.com", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("", false)]
+    [InlineData("exa mple.com", false)]
+    public void Host_patterns(string pattern, bool valid) => SniHostPattern.IsValid(pattern).ShouldBe(valid);
 
     [Fact]
     public async Task Bad_host_patterns_and_missing_files_are_refused_with_the_key_named()

@@ -28,7 +28,13 @@ internal sealed class CertificateEntry
         _owned = owned;
         Options = options;
         ContentHash = contentHash;
+
+        // Read once: a snapshot taken later (ListenerInfo) must not touch a certificate a reload may be disposing.
+        Info = new ListenerCertificateInfo(certificate.Thumbprint, certificate.Subject, new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
     }
+
+    /// <summary>Thumbprint, subject and end of validity, as read when the entry was made.</summary>
+    public ListenerCertificateInfo Info { get; }
 
     public string? Host { get; }
 

@@ -30,6 +30,7 @@ internal sealed class ListenerTls : IDisposable
     private CertificateFileWatcher? _watcher;
     private string? _problem;
     private bool _retired;
+    private bool _watchingStopped;
 
     private ListenerTls(string name, ListenerOptions options, ClientCertificatePolicy? clientPolicy, TlsGeneration generation, RoadrunnerDiagnostics diagnostics, TimeProvider timeProvider)
     {
@@ -52,14 +53,7 @@ internal sealed class ListenerTls : IDisposable
     /// <summary>The watcher of the certificate files, while there is one (for tests).</summary>
     internal CertificateFileWatcher? Watcher => Volatile.Read(ref _watcher);
 
-    public ListenerCertificateInfo CertificateInfo
-    {
-        get
-        {
-            var certificate = Current.Default.Certificate;
-            return new ListenerCertificateInfo(certificate.Thumbprint, certificate.Subject, new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
-        }
-    }
+    public ListenerCertificateInfo CertificateInfo => Current.Default.Info;
 
     /// <summary>Loads every certificate of a TLS listener; <see langword="null"/> for a plaintext one. On failure nothing is left.</summary>
     /// <exception cref="OptionsValidationException">A certificate cannot be loaded or cannot serve; the message names the key.</exception>
@@ -148,7 +142,8 @@ internal sealed class ListenerTls : IDisposable
     {
         lock (_lock)
         {
-            if (_retired || !_options.ReloadCertificates)
+            // Once stopped (stop, drain), a replacement from code does not start watching again.
+            if (_retired || _watchingStopped || !_options.ReloadCertificates)
             {
                 return;
             }
@@ -182,6 +177,7 @@ internal sealed class ListenerTls : IDisposable
     {
         lock (_lock)
         {
+            _watchingStopped = true;
             _watcher?.Dispose();
             _watcher = null;
         }
@@ -250,7 +246,7 @@ internal sealed class ListenerTls : IDisposable
             UpdateProblem();
         }
 
-        Reloaded(null, path, old.Default.Certificate.Thumbprint, defaultEntry.Certificate);
+        Reloaded(null, path, old.Default.Info.Thumbprint, defaultEntry.Info);
         old.Release();
     }
 
@@ -275,7 +271,7 @@ internal sealed class ListenerTls : IDisposable
                 next.Add(replacement ?? entry);
                 if (replacement is not null)
                 {
-                    reloaded.Add((replacement, entry.Certificate.Thumbprint));
+                    reloaded.Add((replacement, entry.Info.Thumbprint));
                 }
             }
 
@@ -292,7 +288,7 @@ internal sealed class ListenerTls : IDisposable
 
         foreach (var (entry, oldThumbprint) in reloaded)
         {
-            Reloaded(entry.Host, entry.Source?.Path, oldThumbprint, entry.Certificate);
+            Reloaded(entry.Host, entry.Source?.Path, oldThumbprint, entry.Info);
         }
 
         old?.Release();
@@ -342,7 +338,7 @@ internal sealed class ListenerTls : IDisposable
         }
 
         _failures.Remove(failureKey);
-        if (loaded.Certificate.Thumbprint == entry.Certificate.Thumbprint)
+        if (loaded.Info.Thumbprint == entry.Info.Thumbprint)
         {
             // Rewritten with the same certificate: keep the one in use, remember the new bytes.
             loaded.Release();
@@ -357,7 +353,7 @@ internal sealed class ListenerTls : IDisposable
     {
         _failures[failureKey] = (message, hash);
         var path = entry.Source?.Path;
-        var kept = entry.Certificate.Thumbprint;
+        var kept = entry.Info.Thumbprint;
         RoadrunnerLog.CertificateReloadFailed(_diagnostics.ListenersLogger, _name, entry.Host ?? "(default)", path, message, kept);
         _diagnostics.Metrics.CertificateReload(_name, "failed");
         _diagnostics.Write(
@@ -366,15 +362,14 @@ internal sealed class ListenerTls : IDisposable
             static s => new CertificateReloadFailedEvent(s._name, s.Host, s.path, s.message, s.kept));
     }
 
-    private void Reloaded(string? host, string? path, string oldThumbprint, X509Certificate2 certificate)
+    private void Reloaded(string? host, string? path, string oldThumbprint, ListenerCertificateInfo certificate)
     {
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        RoadrunnerLog.CertificateReloaded(_diagnostics.ListenersLogger, _name, host ?? "(default)", certificate.Subject, certificate.Thumbprint, notAfter, oldThumbprint);
+        RoadrunnerLog.CertificateReloaded(_diagnostics.ListenersLogger, _name, host ?? "(default)", certificate.Subject, certificate.Thumbprint, certificate.NotAfter, oldThumbprint);
         _diagnostics.Metrics.CertificateReload(_name, "reloaded");
         _diagnostics.Write(
             RoadrunnerEvents.CertificateReloaded,
-            (_name, host, path, oldThumbprint, certificate.Thumbprint, notAfter),
-            static s => new CertificateReloadedEvent(s._name, s.host, s.path, s.oldThumbprint, s.Thumbprint, s.notAfter));
+            (_name, host, path, oldThumbprint, certificate),
+            static s => new CertificateReloadedEvent(s._name, s.host, s.path, s.oldThumbprint, s.certificate.Thumbprint, s.certificate.NotAfter));
     }
 
     private void UpdateProblem() =>
