@@ -1,7 +1,7 @@
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Roadrunner.AspNetCore.Tests.Docs;
 using Roadrunner.AspNetCore.Tests.Infrastructure;
 
