@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Listeners;
 using Roadrunner.AspNetCore.Tests.Infrastructure;
 using Roadrunner.AspNetCore.Tls;
+using Xunit.Abstractions;
 
 namespace Roadrunner.AspNetCore.Tests.Tls;
 
@@ -20,7 +21,10 @@ public sealed class CertificateReloadTests : IAsyncLifetime
 
     private readonly TestCertificates _files = new();
     private readonly EventRecorder _events = new();
+    private readonly ITestOutputHelper _output;
     private TestApp _app = null!;
+
+    public CertificateReloadTests(ITestOutputHelper output) => _output = output;
 
     public async Task InitializeAsync() =>
         _app = await TestApp.StartAsync(configureBuilder: b => b.Services.AddHealthChecks().AddRoadrunner());
@@ -48,8 +52,10 @@ public sealed class CertificateReloadTests : IAsyncLifetime
         presented.Thumbprint.ShouldBe(first.Thumbprint);
         (await TestCertificates.GetAsync(open, "/")).ShouldContain("listener=reload-pem");
 
+        var written = System.Diagnostics.Stopwatch.StartNew();
         _files.WritePem(second);
         var reloaded = await _events.WaitForAsync<CertificateReloadedEvent>(RoadrunnerEvents.CertificateReloaded, e => e.ListenerName == "reload-pem", ReloadWait);
+        _output.WriteLine($"file written -> reload event: {written.Elapsed.TotalMilliseconds:F0} ms (debounce {CertificateFileWatcher.Debounce.TotalMilliseconds} ms)");
 
         reloaded.OldThumbprint.ShouldBe(first.Thumbprint);
         reloaded.NewThumbprint.ShouldBe(second.Thumbprint);
