@@ -54,4 +54,9 @@ public static class RoadrunnerEvents
     /// from an untrusted address. Payload: <see cref="ProxyProtocolRejectedEvent"/>.
     /// </summary>
     public const string ProxyProtocolRejected = "Roadrunner.ProxyProtocolRejected";
+    /// <summary>A listener presents a new certificate (file reload or code). Payload: <see cref="CertificateReloadedEvent"/>.</summary>
+    public const string CertificateReloaded = "Roadrunner.CertificateReloaded";
+
+    /// <summary>A changed certificate file did not load; the old certificate is kept. Payload: <see cref="CertificateReloadFailedEvent"/>.</summary>
+    public const string CertificateReloadFailed = "Roadrunner.CertificateReloadFailed";
 }

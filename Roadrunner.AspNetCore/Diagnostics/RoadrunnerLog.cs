@@ -116,4 +116,17 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(46, LogLevel.Information, "Listener '{ListenerName}' replaced the stale socket file {Path}: nothing accepted connections on it (left by a process that did not stop cleanly).", EventName = "UnixSocketStaleReplaced")]
     public static partial void UnixSocketStaleReplaced(ILogger logger, string listenerName, string path);
+
+    // Certificates and client certificates: ids 55–64.
+    [LoggerMessage(55, LogLevel.Information, "Listener '{ListenerName}' now presents the certificate '{Subject}' (thumbprint {Thumbprint}, valid until {NotAfter:O}) for {Host}, instead of thumbprint {OldThumbprint}; open connections keep theirs.", EventName = "CertificateReloaded")]
+    public static partial void CertificateReloaded(ILogger logger, string listenerName, string host, string subject, string thumbprint, DateTimeOffset notAfter, string oldThumbprint);
+
+    [LoggerMessage(56, LogLevel.Error, "Listener '{ListenerName}' could not reload the certificate for {Host} from '{Path}' and keeps presenting thumbprint {KeptThumbprint}: {Reason}", EventName = "CertificateReloadFailed")]
+    public static partial void CertificateReloadFailed(ILogger logger, string listenerName, string host, string? path, string reason, string keptThumbprint);
+
+    [LoggerMessage(57, LogLevel.Warning, "Listener '{ListenerName}' cannot watch '{Directory}' for certificate changes ({Reason}); the files are compared every {PollSeconds} s instead (0: never; set Roadrunner:Listeners:{ListenerName}:CertificatePollInterval, or raise fs.inotify.max_user_instances).", EventName = "CertificateWatchFailed")]
+    public static partial void CertificateWatchFailed(ILogger logger, string listenerName, string directory, string reason, long pollSeconds);
+
+    [LoggerMessage(58, LogLevel.Warning, "Listener '{ListenerName}' refused {Count} client certificate(s) in the last {WindowSeconds} s, the handshake failing; the last one: {Reason}, '{Subject}' (thumbprint {Thumbprint}). Check Roadrunner:Listeners:{ListenerName}:ClientCertificateAuthorityPaths / ClientCertificateThumbprints, or the client's certificate.", EventName = "ClientCertificatesRejected")]
+    public static partial void ClientCertificatesRejected(ILogger logger, string listenerName, int count, int windowSeconds, string reason, string subject, string thumbprint);
 }

@@ -30,6 +30,8 @@ internal sealed class RoadrunnerMetrics
     private readonly Counter<long> _drainAbortedConnections;
     private readonly Counter<long> _acceptErrors;
     private readonly Counter<long> _proxyProtocolRejected;
+    private readonly Counter<long> _clientCertificatesRejected;
+    private readonly Counter<long> _certificateReloads;
     private Func<IEnumerable<RuntimeListener>>? _listeners;
     private Counter<long>? _requestsThrottled;
     private Counter<long>? _requestsRateLimited;
@@ -52,6 +54,8 @@ internal sealed class RoadrunnerMetrics
         _drainAcknowledgements = meter.CreateCounter<long>("roadrunner.drain.acknowledgements", "{acknowledgement}", "Drain signals acknowledged by handlers.");
         _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections cut during a drain, by end reason (drain_deadline, server_shutdown).");
         _acceptErrors = meter.CreateCounter<long>("roadrunner.listener.accept_errors", "{error}", "Failed accepts of a listener (out of file descriptors, ...); the accept loop backs off.");
+        _clientCertificatesRejected = meter.CreateCounter<long>("roadrunner.listener.client_certificates_rejected", "{handshake}", "TLS handshakes failed because the client certificate was missing or refused, by reason.");
+        _certificateReloads = meter.CreateCounter<long>("roadrunner.listener.certificate_reloads", "{reload}", "Server certificate reloads, by outcome (reloaded, failed).");
         _proxyProtocolRejected = meter.CreateCounter<long>("roadrunner.proxy_protocol.rejected", "{connection}", "Connections closed without a valid PROXY protocol header, by reason (missing, malformed, oversized, timeout, incomplete, untrusted).");
         CreateLimitInstruments(meter);
     }
@@ -101,6 +105,22 @@ internal sealed class RoadrunnerMetrics
         if (_proxyProtocolRejected.Enabled)
         {
             _proxyProtocolRejected.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>(ProxyProtocolReasonTag, reason));
+        }
+    }
+
+    public void ClientCertificateRejected(string listener, string reason)
+    {
+        if (_clientCertificatesRejected.Enabled)
+        {
+            _clientCertificatesRejected.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>("error.type", reason));
+        }
+    }
+
+    public void CertificateReload(string listener, string outcome)
+    {
+        if (_certificateReloads.Enabled)
+        {
+            _certificateReloads.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>("roadrunner.certificate.reload_outcome", outcome));
         }
     }
 

@@ -5,7 +5,7 @@ namespace Roadrunner.AspNetCore.HealthChecks;
 
 /// <summary>
 /// Readiness: unhealthy from the first moment of host shutdown (the shutdown delay included, so a load balancer
-/// stops routing here while the app still serves), degraded while a listener drains or while the last configuration reload could not apply a change, healthy otherwise.
+/// stops routing here while the app still serves), degraded while a listener drains, a certificate reload has failed or the last configuration reload could not apply a change, healthy otherwise.
 /// </summary>
 internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCheck
 {
@@ -22,15 +22,35 @@ internal sealed class RoadrunnerHealthCheck(ListenerManager manager) : IHealthCh
             return Task.FromResult(HealthCheckResult.Unhealthy("The host is shutting down; listeners are draining."));
         }
 
-        var draining = manager.GetListeners().Where(l => l.Status == ListenerStatus.Draining).Select(l => l.Name).ToList();
-        if (manager.ReloadProblem is { } problem)
+        var listeners = manager.GetListeners();
+        var draining = listeners.Where(l => l.Status == ListenerStatus.Draining).Select(l => l.Name).ToList();
+
+        // A certificate that did not reload still serves (the old one), but it will expire: worth a look, not a restart.
+        var certificates = listeners.Where(l => l.CertificateReloadError is not null).Select(l => $"listener '{l.Name}': {l.CertificateReloadError}").ToList();
+
+        // A bad configuration edit: everything still serves on its previous configuration, but someone must look.
+        var reloadProblem = manager.ReloadProblem;
+        if (draining.Count > 0 || certificates.Count > 0 || reloadProblem is not null)
         {
-            // A bad configuration edit: everything still serves on its previous configuration, but someone must look.
-            return Task.FromResult(HealthCheckResult.Degraded(draining.Count > 0 ? $"{problem} Draining: {string.Join(", ", draining)}." : problem));
+            var parts = new List<string>();
+            if (reloadProblem is not null)
+            {
+                parts.Add(reloadProblem);
+            }
+
+            if (draining.Count > 0)
+            {
+                parts.Add($"Draining: {string.Join(", ", draining)}.");
+            }
+
+            if (certificates.Count > 0)
+            {
+                parts.Add($"Certificate reload failed, the old certificate is kept: {string.Join(" ", certificates)}");
+            }
+
+            return Task.FromResult(HealthCheckResult.Degraded(string.Join(" ", parts)));
         }
 
-        return Task.FromResult(draining.Count > 0
-            ? HealthCheckResult.Degraded($"Draining: {string.Join(", ", draining)}.")
-            : HealthCheckResult.Healthy($"{manager.Names.Count} listener(s) accepting."));
+        return Task.FromResult(HealthCheckResult.Healthy($"{manager.Names.Count} listener(s) accepting."));
     }
 }

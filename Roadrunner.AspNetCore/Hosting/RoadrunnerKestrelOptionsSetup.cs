@@ -45,9 +45,11 @@ internal sealed class RoadrunnerKestrelOptionsSetup(
             {
                 // The certificate and ALPN list are the listener's, not the endpoint's: the SNI name is empty
                 // for IP literals, so the choice is keyed on the connection's listener.
+                // Within the listener, the SNI name picks among its SniCertificates (else its default certificate), and
+                // the connection holds the certificate generation it got until it closes (reloads cannot dispose it).
                 OnConnection = static context =>
-                    context.Connection.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener { TlsOptions: { } tls }
-                        ? ValueTask.FromResult(tls)
+                    context.Connection.Features.Get<IRoadrunnerListenerFeature>() is RuntimeListener { Tls: { } tls }
+                        ? ValueTask.FromResult(tls.ForHandshake(context.Connection, context.ClientHelloInfo.ServerName))
                         : throw new AuthenticationException("The connection has no Roadrunner TLS listener."),
             });
         });

@@ -146,6 +146,25 @@ public static class RoadrunnerServiceCollectionExtensions
                 .OrderBy(c => int.TryParse(c.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue)
                 .Select(c => c.Value ?? string.Empty)];
         }
+        listener.ReloadCertificates = section.GetValue(nameof(ListenerOptions.ReloadCertificates), listener.ReloadCertificates);
+        listener.CertificatePollInterval = section.GetValue(nameof(ListenerOptions.CertificatePollInterval), listener.CertificatePollInterval);
+        listener.ClientCertificateMode = section.GetValue(nameof(ListenerOptions.ClientCertificateMode), listener.ClientCertificateMode);
+        listener.ClientCertificateRevocationMode = section.GetValue(nameof(ListenerOptions.ClientCertificateRevocationMode), listener.ClientCertificateRevocationMode);
+        listener.ClientCertificateAuthorityPaths = BindList(section.GetSection(nameof(ListenerOptions.ClientCertificateAuthorityPaths)), listener.ClientCertificateAuthorityPaths);
+        listener.ClientCertificateThumbprints = BindList(section.GetSection(nameof(ListenerOptions.ClientCertificateThumbprints)), listener.ClientCertificateThumbprints);
+        foreach (var host in section.GetSection(nameof(ListenerOptions.SniCertificates)).GetChildren())
+        {
+            listener.SniCertificates ??= new Dictionary<string, ListenerCertificate>(StringComparer.OrdinalIgnoreCase);
+            if (!listener.SniCertificates.TryGetValue(host.Key, out var sni) || sni is null)
+            {
+                sni = new ListenerCertificate();
+            }
+
+            sni.Path = host[nameof(ListenerCertificate.Path)] ?? sni.Path;
+            sni.Password = host[nameof(ListenerCertificate.Password)] ?? sni.Password;
+            sni.KeyPath = host[nameof(ListenerCertificate.KeyPath)] ?? sni.KeyPath;
+            listener.SniCertificates[host.Key] = sni;
+        }
     }
 
     // A nested limit exists once any of its keys is configured; keys left out keep what code set (or 0, which validation names).
@@ -173,5 +192,12 @@ public static class RoadrunnerServiceCollectionExtensions
         limit.PermitsPerSecond = section.GetValue(nameof(ListenerRateLimit.PermitsPerSecond), limit.PermitsPerSecond);
         limit.Burst = section.GetValue(nameof(ListenerRateLimit.Burst), limit.Burst);
         return limit;
+    }
+
+    // A list in configuration is numbered children (Key:0, Key:1, ...), in numeric order; present entries replace the list.
+    private static IList<string>? BindList(IConfigurationSection section, IList<string>? current)
+    {
+        var values = section.GetChildren().Select(c => c.Value).Where(v => v is not null).Select(v => v!).ToList();
+        return values.Count > 0 ? values : current;
     }
 }

@@ -104,4 +104,24 @@ public interface IListenerManager
     /// </exception>
     /// <exception cref="InvalidOperationException">The listener is draining: its options no longer change.</exception>
     Task<ListenerInfo?> UpdateAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a TLS listener's default certificate with one given in code, which stays the caller's (it is not
+    /// disposed). New connections get it at once; open connections keep the one they have; nothing is dropped. The
+    /// certificate files it replaces are no longer watched; SNI certificates stay as they are.
+    /// </summary>
+    /// <returns>The listener with its new certificate, or <see langword="null"/> for an unknown name.</returns>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The certificate cannot serve TLS (no private key, expired, not for servers); the old one is kept.</exception>
+    /// <exception cref="InvalidOperationException">The listener serves plaintext HTTP.</exception>
+    Task<ListenerInfo?> ReplaceCertificateAsync(string name, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replaces a TLS listener's default certificate with one loaded from files (PKCS#12 + password, or PEM certificate +
+    /// key), which are then watched like <see cref="ListenerOptions.CertificatePath"/> when
+    /// <see cref="ListenerOptions.ReloadCertificates"/> is on. New connections get it at once; open ones keep theirs.
+    /// </summary>
+    /// <returns>The listener with its new certificate, or <see langword="null"/> for an unknown name.</returns>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The files do not load or the certificate cannot serve TLS; the message says why and the old certificate is kept.</exception>
+    /// <exception cref="InvalidOperationException">The listener serves plaintext HTTP.</exception>
+    Task<ListenerInfo?> ReplaceCertificateFromFileAsync(string name, ListenerCertificate certificate, CancellationToken cancellationToken = default);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Roadrunner.AspNetCore.Listeners;
 using Roadrunner.AspNetCore.Serialization;
 
@@ -147,6 +148,29 @@ public sealed record ListenerInfo
     /// <summary>Requests refused with 429 by <see cref="RateLimit"/>. In JSON <c>"rateLimited"</c>.</summary>
     [JsonPropertyName("rateLimited")]
     public long RequestsRateLimited { get; init; }
+
+    /// <summary>
+    /// The server certificate a TLS listener presents now (its default one; see <see cref="ListenerOptions.SniCertificates"/>
+    /// for the others); <see langword="null"/> for plaintext, and then left out of JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ListenerCertificateInfo? Certificate { get; init; }
+
+    /// <summary>Whether a TLS listener asks clients for a certificate; <see langword="null"/> for plaintext, and then left out of JSON.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonConverter(typeof(JsonStringEnumConverter<ClientCertificateMode>))]
+    public ClientCertificateMode? ClientCertificateMode { get; init; }
+
+    /// <summary>TLS handshakes failed because the client certificate was missing or refused. Left out of JSON while 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long ClientCertificatesRejected { get; init; }
+
+    /// <summary>
+    /// Why the last reload of a changed certificate file failed (the old certificate is still presented), until a good
+    /// load; <see langword="null"/> otherwise, and then left out of JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CertificateReloadError { get; init; }
 
     /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
     /// <summary>Whether connections start with a PROXY protocol header (<see cref="ListenerOptions.ProxyProtocol"/>).</summary>

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
 using Roadrunner.AspNetCore.Hosting;
+using Roadrunner.AspNetCore.Tls;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
@@ -103,8 +105,8 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
         }
 
-        var tlsOptions = CertificateLoader.CreateTlsOptions(name, options, out var ownedCertificate, _timeProvider);
-        var shape = tlsOptions is not null ? TransportShape.Tls
+        var tls = ListenerTls.Create(name, options, _diagnostics, _timeProvider);
+        var shape = tls is not null ? TransportShape.Tls
             : options.Protocols == ListenerProtocols.Http2 ? TransportShape.Http2
             : TransportShape.Http1;
 
@@ -114,8 +116,7 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
             UnixSocketAddress.TryGetPath(options.Address, out var unixPath)
                 ? new System.Net.Sockets.UnixDomainSocketEndPoint(unixPath)
                 : new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
-            tlsOptions,
-            ownedCertificate,
+            tls,
             _transport.GetMultiplexer(shape),
             _sockets,
             Interlocked.Increment(ref _sequence),
@@ -345,6 +346,37 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         }
 
         RoadrunnerLog.ListenerSuspendedOrResumed(_diagnostics.ListenersLogger, name, listener.Status);
+        return Task.FromResult<ListenerInfo?>(listener.ToInfo());
+    }
+
+    public Task<ListenerInfo?> ReplaceCertificateAsync(string name, X509Certificate2 certificate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return ReplaceCertificate(name, tls => tls.Replace(certificate), cancellationToken);
+    }
+
+    public Task<ListenerInfo?> ReplaceCertificateFromFileAsync(string name, ListenerCertificate certificate, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return ReplaceCertificate(name, tls => tls.Replace(certificate), cancellationToken);
+    }
+
+    private Task<ListenerInfo?> ReplaceCertificate(string name, Action<ListenerTls> replace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Find(name) is not { } listener)
+        {
+            return Task.FromResult<ListenerInfo?>(null);
+        }
+
+        if (listener.Tls is not { } tls)
+        {
+            throw new InvalidOperationException($"Listener '{name}' serves plaintext HTTP: it has no certificate to replace. Start it with UseTls: true and a certificate.");
+        }
+
+        // Loading reads files and builds the chain: a few milliseconds, done on the caller's thread like StartAsync's.
+        replace(tls);
         return Task.FromResult<ListenerInfo?>(listener.ToInfo());
     }
 

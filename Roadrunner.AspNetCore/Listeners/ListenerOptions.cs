@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Roadrunner.AspNetCore;
 
@@ -159,6 +160,55 @@ public sealed class ListenerOptions
     /// </summary>
     public string? UnixSocketMode { get; set; }
 
+    /// <summary>
+    /// Watch the certificate files (<see cref="CertificatePath"/>, <see cref="CertificateKeyPath"/> and every
+    /// <see cref="SniCertificates"/> file) and reload them when they change, the Kubernetes secret-volume layout (a
+    /// <c>..data</c> symlink swapped atomically) included. New connections get the new certificate at once; open ones keep
+    /// theirs. A file that does not load keeps the old certificate. Defaults to <see langword="true"/>.
+    /// </summary>
+    public bool ReloadCertificates { get; set; } = true;
+
+    /// <summary>
+    /// How often the certificate files are also compared by content, in case a file-system notification is missed
+    /// (network file systems, watcher limits). Defaults to one minute; <see cref="TimeSpan.Zero"/> turns polling off.
+    /// </summary>
+    public TimeSpan CertificatePollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// More server certificates by SNI host name: keys are host names (<c>api.example.com</c>) or wildcards
+    /// (<c>*.example.com</c>, one label); a client whose SNI name matches none, or sends none (IP literals), gets the
+    /// listener's default certificate. Exact names win over wildcards. <see langword="null"/> (the default): none.
+    /// </summary>
+    public IDictionary<string, ListenerCertificate>? SniCertificates { get; set; }
+
+    /// <summary>
+    /// Whether clients are asked for a certificate: <see cref="ClientCertificateMode.NoCertificate"/> (the default),
+    /// <see cref="ClientCertificateMode.AllowCertificate"/> (optional, validated when sent) or
+    /// <see cref="ClientCertificateMode.RequireCertificate"/> (the handshake fails without a valid one).
+    /// <see cref="ClientCertificateMode.DelayCertificate"/> (renegotiation) is not supported.
+    /// </summary>
+    public ClientCertificateMode ClientCertificateMode { get; set; }
+
+    /// <summary>
+    /// PEM files of the certificate authorities client certificates must chain to (only these are trusted, not the
+    /// system store). <see langword="null"/> or empty: the system trust store, unless <see cref="ClientCertificateThumbprints"/> is set.
+    /// </summary>
+    public IList<string>? ClientCertificateAuthorityPaths { get; set; }
+
+    /// <summary>
+    /// SHA-1 thumbprints (hex, case and spaces ignored) of the client certificates accepted. With
+    /// <see cref="ClientCertificateAuthorityPaths"/> a certificate must chain to a trusted authority <em>and</em> be listed;
+    /// alone, the listed certificates are pinned (self-signed ones too; only their validity period is checked).
+    /// </summary>
+    public IList<string>? ClientCertificateThumbprints { get; set; }
+
+    /// <summary>
+    /// Revocation checking of client certificates chained to an authority. Defaults to
+    /// <see cref="X509RevocationMode.NoCheck"/>: <see cref="X509RevocationMode.Online"/> fetches CRLs/OCSP during the
+    /// handshake (latency, and a handshake that fails when the CRL server is unreachable), so it is an explicit choice.
+    /// </summary>
+    public X509RevocationMode ClientCertificateRevocationMode { get; set; } = X509RevocationMode.NoCheck;
+
     internal ListenerOptions Clone()
     {
         var clone = (ListenerOptions)MemberwiseClone();
@@ -167,6 +217,9 @@ public sealed class ListenerOptions
         clone.MinRequestBodyDataRate = MinRequestBodyDataRate is null ? null : MinRequestBodyDataRate with { };
         clone.RateLimit = RateLimit is null ? null : RateLimit with { };
         clone.TrustedProxies = TrustedProxies is null ? null : [.. TrustedProxies]; // A list the caller changes later must not reach a running listener.
+        clone.SniCertificates = SniCertificates?.ToDictionary(e => e.Key, e => e.Value?.Clone()!, StringComparer.OrdinalIgnoreCase);
+        clone.ClientCertificateAuthorityPaths = ClientCertificateAuthorityPaths?.ToList();
+        clone.ClientCertificateThumbprints = ClientCertificateThumbprints?.ToList();
         return clone;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Limits;
 
@@ -189,10 +190,117 @@ internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvide
             }
         }
 
+        ValidateReload(prefix, options, failures);
+        ValidateSni(prefix, options, failures);
+        ValidateClientCertificates(prefix, options, failures);
+
         // Files and stores are checked the same way once loaded (CertificateLoader); a code certificate can be checked now.
         if (options.Certificate is { } certificate && ServerCertificateCheck.Problem(certificate, _timeProvider.GetUtcNow()) is { } problem)
         {
             failures.Add($"{prefix}Certificate: the certificate {ServerCertificateCheck.Describe(certificate)} {problem}");
+        }
+    }
+
+    private static void ValidateReload(string prefix, ListenerOptions options, List<string> failures)
+    {
+        if (options.CertificatePollInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{prefix}CertificatePollInterval: must not be negative (got {options.CertificatePollInterval}); 0 turns polling off (file notifications still reload).");
+        }
+    }
+
+    private static void ValidateSni(string prefix, ListenerOptions options, List<string> failures)
+    {
+        if (options.SniCertificates is not { Count: > 0 } sni)
+        {
+            return;
+        }
+
+        if (!options.UseTls)
+        {
+            failures.Add($"{prefix}SniCertificates: certificates by host name need TLS; set UseTls: true with a default certificate, or remove SniCertificates.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (host, certificate) in sni)
+        {
+            var key = $"{prefix}SniCertificates:{host}";
+            if (!Tls.SniHostPattern.IsValid(host))
+            {
+                failures.Add($"{key}: '{host}' is not a host name pattern. {Tls.SniHostPattern.Rule}");
+            }
+            else if (!seen.Add(host))
+            {
+                failures.Add($"{key}: the host name is given twice (host names are case-insensitive).");
+            }
+
+            if (certificate is null || string.IsNullOrWhiteSpace(certificate.Path))
+            {
+                failures.Add($"{key}:Path: a certificate file is required (a .pfx with Password, or a PEM certificate with KeyPath).");
+                continue;
+            }
+
+            if (!File.Exists(certificate.Path))
+            {
+                failures.Add($"{key}:Path: file '{certificate.Path}' does not exist or cannot be read.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(certificate.KeyPath) && !File.Exists(certificate.KeyPath))
+            {
+                failures.Add($"{key}:KeyPath: file '{certificate.KeyPath}' does not exist or cannot be read.");
+            }
+        }
+    }
+
+    private static void ValidateClientCertificates(string prefix, ListenerOptions options, List<string> failures)
+    {
+        var mode = options.ClientCertificateMode;
+        if (!Enum.IsDefined(mode) || mode == ClientCertificateMode.DelayCertificate)
+        {
+            failures.Add($"{prefix}ClientCertificateMode: '{mode}' is not one of NoCertificate, AllowCertificate, RequireCertificate (DelayCertificate needs TLS renegotiation, which HTTP/2 and TLS 1.3 do not have).");
+        }
+        else if (mode != ClientCertificateMode.NoCertificate && !options.UseTls)
+        {
+            failures.Add($"{prefix}ClientCertificateMode: client certificates need TLS; set UseTls: true with a server certificate.");
+        }
+
+        var asked = mode is ClientCertificateMode.AllowCertificate or ClientCertificateMode.RequireCertificate;
+        if (options.ClientCertificateAuthorityPaths is { Count: > 0 } authorities)
+        {
+            if (!asked)
+            {
+                failures.Add($"{prefix}ClientCertificateAuthorityPaths: set ClientCertificateMode to AllowCertificate or RequireCertificate, or the authorities are never used.");
+            }
+
+            for (var i = 0; i < authorities.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(authorities[i]) || !File.Exists(authorities[i]))
+                {
+                    failures.Add($"{prefix}ClientCertificateAuthorityPaths:{i}: file '{authorities[i]}' does not exist or cannot be read; give PEM files of the trusted certificate authorities.");
+                }
+            }
+        }
+
+        if (options.ClientCertificateThumbprints is { Count: > 0 } thumbprints)
+        {
+            if (!asked)
+            {
+                failures.Add($"{prefix}ClientCertificateThumbprints: set ClientCertificateMode to AllowCertificate or RequireCertificate, or the thumbprints are never used.");
+            }
+
+            for (var i = 0; i < thumbprints.Count; i++)
+            {
+                var normalized = Tls.ClientCertificatePolicy.NormalizeThumbprint(thumbprints[i] ?? string.Empty);
+                if (normalized.Length != 40 || !normalized.All(char.IsAsciiHexDigit))
+                {
+                    failures.Add($"{prefix}ClientCertificateThumbprints:{i}: '{thumbprints[i]}' is not a SHA-1 thumbprint (40 hex digits; spaces and colons are ignored).");
+                }
+            }
+        }
+
+        if (!Enum.IsDefined(options.ClientCertificateRevocationMode))
+        {
+            failures.Add($"{prefix}ClientCertificateRevocationMode: '{options.ClientCertificateRevocationMode}' is not one of NoCheck, Online, Offline.");
         }
     }
 }

@@ -1,12 +1,11 @@
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
 using Roadrunner.AspNetCore.Limits;
+using Roadrunner.AspNetCore.Tls;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
@@ -23,7 +22,6 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     private readonly ListenerManager _owner;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private readonly X509Certificate2? _ownedCertificate;
     private readonly Lock _lock = new();
     private readonly ConnectionAdmission _admission;
 
@@ -39,8 +37,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         string name,
         ListenerOptions options,
         EndPoint requestedEndPoint,
-        SslServerAuthenticationOptions? tlsOptions,
-        X509Certificate2? ownedCertificate,
+        ListenerTls? tls,
         ConnectionMultiplexer multiplexer,
         SocketFactoryHolder sockets,
         long sequence,
@@ -51,8 +48,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         Name = name;
         _options = options;
         EndPoint = requestedEndPoint;
-        TlsOptions = tlsOptions;
-        _ownedCertificate = ownedCertificate;
+        Tls = tls;
         _sockets = sockets;
         Sequence = sequence;
         _owner = owner;
@@ -85,7 +81,8 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     /// <summary>The requested endpoint until bound, then the real one.</summary>
     public EndPoint EndPoint { get; private set; }
 
-    public SslServerAuthenticationOptions? TlsOptions { get; }
+    /// <summary>The listener's certificates and client-certificate policy; <see langword="null"/> for plaintext.</summary>
+    public ListenerTls? Tls { get; }
 
     /// <summary>Start order: higher is more recent.</summary>
     public long Sequence { get; }
@@ -124,7 +121,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     {
         Name = Name,
         EndPoint = EndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0),
-        Scheme = TlsOptions is null ? "http" : "https",
+        Scheme = Tls is null ? "http" : "https",
         Protocols = Options.Protocols,
         Status = Status,
         ActiveConnections = ActiveConnections,
@@ -144,6 +141,10 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         RequestsRateLimited = Limits.RateLimited,
         ProxyProtocol = Options.ProxyProtocol,
         ProxyProtocolRejected = _admission.ProxyProtocolRejected,
+        Certificate = Tls?.CertificateInfo,
+        ClientCertificateMode = Tls is null ? null : Options.ClientCertificateMode,
+        ClientCertificatesRejected = Tls?.ClientPolicy?.Rejected ?? 0,
+        CertificateReloadError = Tls?.ReloadProblem,
     };
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
@@ -204,6 +205,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         _acceptLoop = new AcceptLoop(this, _socket!, _diagnostics, _timeProvider);
         _lifecycle.TryMoveTo(ListenerState.Accepting);
         _acceptLoop.Start();
+        Tls?.StartWatching();
     }
 
     /// <summary>Releases a listener that never started accepting (bind failed, name taken, host stopping).</summary>
@@ -212,7 +214,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         if (_lifecycle.TryMoveTo(ListenerState.Closed))
         {
             _socket?.Dispose();
-            _ownedCertificate?.Dispose();
+            Tls?.Retire();
             Limits.Dispose();
         }
     }
@@ -313,6 +315,9 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             return false;
         }
 
+        // No new connection will need a reloaded certificate.
+        Tls?.StopWatching();
+
         await StopAcceptingAsync().ConfigureAwait(false);
         if (_lifecycle.TryMoveTo(ListenerState.Stopped))
         {
@@ -358,6 +363,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
                 return null;
             }
 
+            Tls?.StopWatching();
             var drain = new ListenerDrain(this, timeout, _diagnostics, _timeProvider);
             _drain = drain;
             drain.Start();
@@ -382,7 +388,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     {
         if (Connections.Count == 0 && _lifecycle.TryMoveTo(ListenerState.Closed))
         {
-            _ownedCertificate?.Dispose();
+            Tls?.Retire();
             Limits.Dispose();
             _owner.OnClosed(this);
         }

@@ -16,6 +16,7 @@ internal sealed class TrackedConnection(ConnectionContext inner, RuntimeListener
 {
     private int _forced;
     private int _disposed;
+    private Tls.TlsGeneration? _tls;
 
     public RuntimeListener Listener => listener;
 
@@ -63,6 +64,9 @@ internal sealed class TrackedConnection(ConnectionContext inner, RuntimeListener
         set => inner.RemoteEndPoint = value;
     }
 
+    /// <summary>The certificates this connection's handshake used: held until it closes, so a reload cannot dispose them.</summary>
+    public void HoldTls(Tls.TlsGeneration generation) => Volatile.Write(ref _tls, generation);
+
     /// <summary>The drain deadline passed: cut the connection and count it as aborted.</summary>
     public void Force(ConnectionAbortedException reason)
     {
@@ -98,6 +102,7 @@ internal sealed class TrackedConnection(ConnectionContext inner, RuntimeListener
         }
         finally
         {
+            Interlocked.Exchange(ref _tls, null)?.Release();
             listener.OnConnectionClosed(this);
             await base.DisposeAsync().ConfigureAwait(false);
         }

@@ -38,4 +38,7 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(ConfigurationReloadedEvent))]
 [JsonSerializable(typeof(ConfigurationReloadFailedEvent))]
 [JsonSerializable(typeof(ProxyProtocolRejectedEvent))]
+[JsonSerializable(typeof(CertificateReloadedEvent))]
+[JsonSerializable(typeof(CertificateReloadFailedEvent))]
+[JsonSerializable(typeof(ListenerCertificateInfo))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;
