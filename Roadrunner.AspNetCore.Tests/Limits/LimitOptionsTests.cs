@@ -129,7 +129,7 @@ public sealed class LimitOptionsTests
 
         context.ShouldBe(reflection);
         context.ShouldEndWith("""
-            "maxConnectionsBehavior":"ServiceUnavailable","maxRequestBodySize":1024,"requestHeadersTimeoutMs":2000,"keepAliveTimeoutMs":30000,"maxRequestsPerConnection":3,"minRequestBodyDataRate":{"bytesPerSecond":240,"gracePeriodMs":5000},"maxConcurrentRequests":2,"rateLimit":{"permitsPerSecond":5,"burst":10},"throttled":7,"rateLimited":8}
+            "maxConnectionsBehavior":"ServiceUnavailable","maxRequestBodySize":1024,"requestHeadersTimeoutMs":2000,"keepAliveTimeoutMs":30000,"maxRequestsPerConnection":3,"minRequestBodyDataRate":{"bytesPerSecond":240,"gracePeriodMs":5000},"maxConcurrentRequests":2,"rateLimit":{"permitsPerSecond":5,"burst":10},"throttled":7,"rateLimited":8,"proxyProtocol":"Off","proxyProtocolRejected":0}
             """);
         JsonSerializer.Deserialize(context, RoadrunnerJsonContext.Default.ListenerInfo).ShouldBe(info);
         JsonSerializer.Deserialize<ListenerInfo>(context, JsonSerializerOptions.Web).ShouldBe(info);
