@@ -43,7 +43,7 @@ public sealed class MinimalApiJsonTests
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
         using var json = JsonDocument.Parse(text);
-        json.RootElement.EnumerateObject().Select(p => p.Name).ShouldBe(["listenerName", "outcome", "gracefulConnections", "abortedConnections", "acknowledgements", "elapsedMs"]);
+        json.RootElement.EnumerateObject().Select(p => p.Name).ShouldBe(["listenerName", "outcome", "gracefulConnections", "abortedConnections", "acknowledgements", "elapsedMs", "lastSignalAt"]);
         json.RootElement.GetProperty("listenerName").GetString().ShouldBe("t1");
         json.RootElement.GetProperty("outcome").GetString().ShouldBe("Drained");
         json.RootElement.GetProperty("elapsedMs").GetInt64().ShouldBeInRange(0, 30_000);
