@@ -30,17 +30,38 @@ public sealed class LimitOptionsTests
         var options = new ListenerOptions();
         switch (key)
         {
-            case "MaxRequestBodySize": options.MaxRequestBodySize = -1; break;
-            case "RequestHeadersTimeout": options.RequestHeadersTimeout = TimeSpan.FromMilliseconds(500); break;
-            case "KeepAliveTimeout": options.KeepAliveTimeout = TimeSpan.Zero; break;
-            case "MaxRequestsPerConnection": options.MaxRequestsPerConnection = 0; break;
-            case "MinRequestBodyDataRate:BytesPerSecond": options.MinRequestBodyDataRate = new() { BytesPerSecond = 0, GracePeriod = TimeSpan.FromSeconds(5) }; break;
-            case "MinRequestBodyDataRate:GracePeriod": options.MinRequestBodyDataRate = new() { BytesPerSecond = 100, GracePeriod = TimeSpan.FromSeconds(1) }; break;
-            case "MaxConcurrentRequests": options.MaxConcurrentRequests = -3; break;
-            case "RateLimit:PermitsPerSecond": options.RateLimit = new() { PermitsPerSecond = 0, Burst = 5 }; break;
-            case "RateLimit:Burst": options.RateLimit = new() { PermitsPerSecond = 5, Burst = 0 }; break;
-            case "MaxConnectionsBehavior": options.MaxConnectionsBehavior = MaxConnectionsBehavior.ServiceUnavailable; break;
-            default: throw new ArgumentOutOfRangeException(nameof(key), key, null);
+            case "MaxRequestBodySize":
+                options.MaxRequestBodySize = -1;
+                break;
+            case "RequestHeadersTimeout":
+                options.RequestHeadersTimeout = TimeSpan.FromMilliseconds(500);
+                break;
+            case "KeepAliveTimeout":
+                options.KeepAliveTimeout = TimeSpan.Zero;
+                break;
+            case "MaxRequestsPerConnection":
+                options.MaxRequestsPerConnection = 0;
+                break;
+            case "MinRequestBodyDataRate:BytesPerSecond":
+                options.MinRequestBodyDataRate = new() { BytesPerSecond = 0, GracePeriod = TimeSpan.FromSeconds(5) };
+                break;
+            case "MinRequestBodyDataRate:GracePeriod":
+                options.MinRequestBodyDataRate = new() { BytesPerSecond = 100, GracePeriod = TimeSpan.FromSeconds(1) };
+                break;
+            case "MaxConcurrentRequests":
+                options.MaxConcurrentRequests = -3;
+                break;
+            case "RateLimit:PermitsPerSecond":
+                options.RateLimit = new() { PermitsPerSecond = 0, Burst = 5 };
+                break;
+            case "RateLimit:Burst":
+                options.RateLimit = new() { PermitsPerSecond = 5, Burst = 0 };
+                break;
+            case "MaxConnectionsBehavior":
+                options.MaxConnectionsBehavior = MaxConnectionsBehavior.ServiceUnavailable;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(key), key, null);
         }
 
         var error = await Should.ThrowAsync<OptionsValidationException>(() => app.Manager.StartAsync("bad", options));

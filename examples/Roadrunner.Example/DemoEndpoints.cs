@@ -105,8 +105,9 @@ public static class DemoEndpoints
         });
 
         // Reads the whole request body and says how big it was: makes a listener's MaxRequestBodySize (413) and
-        // MinRequestBodyDataRate visible from outside.
-        app.MapPost("/upload", async (HttpContext context) => TypedResults.Json(new UploadResult(await CountBodyAsync(context))));
+        // MinRequestBodyDataRate visible from outside. (The explicit return type matters: without it the lambda binds as a
+        // RequestDelegate and its result is dropped, an empty 200.)
+        app.MapPost("/upload", async Task<IResult> (HttpContext context) => TypedResults.Json(new UploadResult(await CountBodyAsync(context))));
 
         // Who the app thinks the client is: shows the effect of the PROXY protocol, Unix sockets, TLS and client certificates.
         app.MapGet("/whoami", (HttpContext context) => TypedResults.Ok(WhoAmI(context)));
