@@ -13,7 +13,9 @@ namespace Roadrunner.AspNetCore.Tests.Example;
 public sealed class AdminApiTests
 {
     private static readonly string[] ListenerFields =
-        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "startedAt"];
+        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "startedAt",
+         "maxConnectionsBehavior", "maxRequestBodySize", "requestHeadersTimeoutMs", "keepAliveTimeoutMs", "maxRequestsPerConnection",
+         "minRequestBodyDataRate", "maxConcurrentRequests", "rateLimit", "throttled", "rateLimited"];
 
     [Fact]
     public async Task List_is_200_with_every_listener_most_recent_first_and_the_documented_fields()

@@ -23,7 +23,8 @@ public sealed class ConfigurationBindingTests
         var defaults = new ListenerOptions();
         var samples = properties.ToDictionary(p => p.Name, p => Sample(p, p.GetValue(defaults)));
 
-        var options = Bind(samples.ToDictionary(s => $"Roadrunner:Listeners:conf:{s.Key}", s => (string?)s.Value.Text));
+        // A nested limit (RateLimit, MinRequestBodyDataRate) is bound key by key: Text holds "Key=value;Key=value".
+        var options = Bind(samples.SelectMany(s => Keys($"Roadrunner:Listeners:conf:{s.Key}", s.Value.Text)).ToDictionary(k => k.Key, k => (string?)k.Value));
 
         var listener = options.Listeners["CONF"];   // names are case-insensitive
         foreach (var property in properties)
@@ -133,6 +134,11 @@ public sealed class ConfigurationBindingTests
         return options;
     }
 
+    private static IEnumerable<KeyValuePair<string, string>> Keys(string key, string text) =>
+        text.Contains(';', StringComparison.Ordinal)
+            ? text.Split(';').Select(part => part.Split('=', 2)).Select(kv => new KeyValuePair<string, string>($"{key}:{kv[0]}", kv[1]))
+            : [new KeyValuePair<string, string>(key, text)];
+
     private static IEnumerable<PropertyInfo> SettableProperties<T>() =>
         typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true });
 
@@ -166,6 +172,26 @@ public sealed class ConfigurationBindingTests
         {
             var value = Enum.GetValues(type).Cast<object>().First(v => !v.Equals(defaultValue));
             return (value.ToString()!, value);
+        }
+
+        if (type == typeof(long))
+        {
+            return ("987654321", 987654321L);
+        }
+
+        if (type == typeof(double))
+        {
+            return ("1234.5", 1234.5);
+        }
+
+        if (type == typeof(ListenerRateLimit))
+        {
+            return ("PermitsPerSecond=7;Burst=11", new ListenerRateLimit { PermitsPerSecond = 7, Burst = 11 });
+        }
+
+        if (type == typeof(ListenerDataRate))
+        {
+            return ("BytesPerSecond=321.5;GracePeriod=00:00:07", new ListenerDataRate { BytesPerSecond = 321.5, GracePeriod = TimeSpan.FromSeconds(7) });
         }
 
         throw new InvalidOperationException(

@@ -23,7 +23,7 @@ public sealed class JsonShapeTests
 
         var json = Serialize(info, serializer);
 
-        json.ShouldBe("""{"name":"t1","address":"127.0.0.1","port":5080,"scheme":"http","protocols":"Http1","status":"Accepting","activeConnections":2,"maxConnections":100,"requestsServed":42,"rejected":3,"startedAt":"2025-01-02T03:04:05+00:00"}""");
+        json.ShouldBe("""{"name":"t1","address":"127.0.0.1","port":5080,"scheme":"http","protocols":"Http1","status":"Accepting","activeConnections":2,"maxConnections":100,"requestsServed":42,"rejected":3,"startedAt":"2025-01-02T03:04:05+00:00","maxConnectionsBehavior":"Close","maxRequestBodySize":null,"requestHeadersTimeoutMs":null,"keepAliveTimeoutMs":null,"maxRequestsPerConnection":null,"minRequestBodyDataRate":null,"maxConcurrentRequests":null,"rateLimit":null,"throttled":0,"rateLimited":0}""");
         Deserialize<ListenerInfo>(json, serializer).ShouldBe(info);
     }
 

@@ -27,7 +27,7 @@ public sealed class MinimalApiJsonTests
         response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/json");
         var startedAt = JsonSerializer.Serialize(info.StartedAt);
-        text.ShouldBe($$"""[{"name":"t1","address":"127.0.0.1","port":{{info.Port}},"scheme":"http","protocols":"Http1","status":"Accepting","activeConnections":0,"maxConnections":10,"requestsServed":0,"rejected":0,"startedAt":{{startedAt}}}]""");
+        text.ShouldBe($$"""[{"name":"t1","address":"127.0.0.1","port":{{info.Port}},"scheme":"http","protocols":"Http1","status":"Accepting","activeConnections":0,"maxConnections":10,"requestsServed":0,"rejected":0,"startedAt":{{startedAt}},"maxConnectionsBehavior":"Close","maxRequestBodySize":null,"requestHeadersTimeoutMs":null,"keepAliveTimeoutMs":null,"maxRequestsPerConnection":null,"minRequestBodyDataRate":null,"maxConcurrentRequests":null,"rateLimit":null,"throttled":0,"rateLimited":0}]""");
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace Roadrunner.AspNetCore;
 /// <remarks>JSON: <c>{"listenerName","remoteAddress","remotePort","reason"}</c>.</remarks>
 /// <param name="ListenerName">The listener.</param>
 /// <param name="RemoteEndPoint">The peer that was turned away. Not serialized: JSON has <see cref="RemoteAddress"/> and <see cref="RemotePort"/>.</param>
-/// <param name="Reason">Why: <c>max_connections</c>.</param>
+/// <param name="Reason">Why: <c>max_connections</c> (closed at once), or <c>max_connections_503</c> (admitted to be answered 503, <see cref="MaxConnectionsBehavior.ServiceUnavailable"/>).</param>
 public sealed record ConnectionRejectedEvent(
     string ListenerName,
     [property: JsonIgnore] EndPoint? RemoteEndPoint,

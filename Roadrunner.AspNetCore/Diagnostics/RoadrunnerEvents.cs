@@ -42,4 +42,10 @@ public static class RoadrunnerEvents
 
     /// <summary>A configuration reload could not apply a change; the listener keeps running as before. Payload: <see cref="ConfigurationReloadFailedEvent"/>.</summary>
     public const string ConfigurationReloadFailed = "Roadrunner.ConfigurationReloadFailed";
+
+    /// <summary>A request was refused by a listener limit (concurrency, rate, per-connection, connection cap). Payload: <see cref="RequestLimitedEvent"/>.</summary>
+    public const string RequestLimited = "Roadrunner.RequestLimited";
+
+    /// <summary>A connection was closed by a listener limit (timeouts, requests per connection). Payload: <see cref="ConnectionLimitClosedEvent"/>.</summary>
+    public const string ConnectionLimitClosed = "Roadrunner.ConnectionLimitClosed";
 }

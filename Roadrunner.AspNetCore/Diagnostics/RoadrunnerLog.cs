@@ -94,4 +94,20 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(44, LogLevel.Error, "Configuration reload failed unexpectedly; listeners keep what the previous reloads applied, and the next change of the configuration is tried again.", EventName = "ConfigurationReloadCrashed")]
     public static partial void ConfigurationReloadCrashed(ILogger logger, Exception exception);
+
+    // Listener limits: 30-39.
+    [LoggerMessage(30, LogLevel.Warning, "Listener '{ListenerName}' refused {Count} request(s) in the last {WindowSeconds} s because {MaxConcurrentRequests} request(s) were in flight (HTTP/1.1 503 + Retry-After, HTTP/2 REFUSED_STREAM). Raise Roadrunner:Listeners:{ListenerName}:MaxConcurrentRequests or add capacity.", EventName = "RequestsThrottled")]
+    public static partial void RequestsThrottled(ILogger logger, string listenerName, int count, int windowSeconds, int maxConcurrentRequests);
+
+    [LoggerMessage(31, LogLevel.Warning, "Listener '{ListenerName}' answered {Count} request(s) 429 in the last {WindowSeconds} s: over the rate limit of {PermitsPerSecond}/s (burst {Burst}) per client IP; the last from {RemoteAddress}. Raise Roadrunner:Listeners:{ListenerName}:RateLimit if these clients are legitimate.", EventName = "RequestsRateLimited")]
+    public static partial void RequestsRateLimited(ILogger logger, string listenerName, int count, int windowSeconds, int permitsPerSecond, int burst, string? remoteAddress);
+
+    [LoggerMessage(EventId = 32, Message = "Listener '{ListenerName}' closed {Count} connection(s) in the last {WindowSeconds} s: {Reason}.", EventName = "ConnectionsLimitClosed")]
+    public static partial void ConnectionsLimitClosed(ILogger logger, LogLevel level, string listenerName, int count, int windowSeconds, string reason);
+
+    [LoggerMessage(33, LogLevel.Warning, "Listener '{ListenerName}' is at its cap of {MaxConnections} connection(s): answered {Count} new connection(s) 503 in the last {WindowSeconds} s (and closed those past {OverCapLimit} waiting for their 503). Raise Roadrunner:Listeners:{ListenerName}:MaxConnections or add capacity.", EventName = "ConnectionsServiceUnavailable")]
+    public static partial void ConnectionsServiceUnavailable(ILogger logger, string listenerName, int maxConnections, int count, int windowSeconds, int overCapLimit);
+
+    [LoggerMessage(34, LogLevel.Information, "Listener '{ListenerName}' serves HTTP/2: its MinRequestBodyDataRate applies to HTTP/1.1 requests only; HTTP/2 requests keep Kestrel's server-wide KestrelServerLimits.MinRequestBodyDataRate (Kestrel allows no per-request rate on HTTP/2).", EventName = "MinDataRateNotOnHttp2")]
+    public static partial void MinDataRateNotOnHttp2(ILogger logger, string listenerName);
 }

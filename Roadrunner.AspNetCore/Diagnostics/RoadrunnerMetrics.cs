@@ -15,6 +15,7 @@ internal sealed class RoadrunnerMetrics
     public const string ListenerStatusTag = "roadrunner.listener.status";
     public const string OutcomeTag = "roadrunner.drain.outcome";
     public const string EndReasonTag = "roadrunner.connection.end_reason";
+    public const string LimitReasonTag = "roadrunner.limit.reason";
 
     // Drains take from milliseconds (nothing open) to minutes (long deadlines): OpenTelemetry's default buckets
     // (0–10,000, made for milliseconds) would put every drain under 5 s into one bucket.
@@ -28,6 +29,9 @@ internal sealed class RoadrunnerMetrics
     private readonly Counter<long> _drainAbortedConnections;
     private readonly Counter<long> _acceptErrors;
     private Func<IEnumerable<RuntimeListener>>? _listeners;
+    private Counter<long>? _requestsThrottled;
+    private Counter<long>? _requestsRateLimited;
+    private Counter<long>? _connectionsLimitClosed;
 
     public RoadrunnerMetrics(IMeterFactory meterFactory)
     {
@@ -46,6 +50,28 @@ internal sealed class RoadrunnerMetrics
         _drainAcknowledgements = meter.CreateCounter<long>("roadrunner.drain.acknowledgements", "{acknowledgement}", "Drain signals acknowledged by handlers.");
         _drainAbortedConnections = meter.CreateCounter<long>("roadrunner.drain.aborted_connections", "{connection}", "Connections cut during a drain, by end reason (drain_deadline, server_shutdown).");
         _acceptErrors = meter.CreateCounter<long>("roadrunner.listener.accept_errors", "{error}", "Failed accepts of a listener (out of file descriptors, ...); the accept loop backs off.");
+        CreateLimitInstruments(meter);
+    }
+
+    public void RequestThrottled(string listener, string reason) => AddWithReason(_requestsThrottled, listener, reason);
+
+    public void RequestRateLimited(string listener) => AddWithReason(_requestsRateLimited, listener, "rate_limit");
+
+    public void ConnectionLimitClosed(string listener, string reason) => AddWithReason(_connectionsLimitClosed, listener, reason);
+
+    private void CreateLimitInstruments(Meter meter)
+    {
+        _requestsThrottled = meter.CreateCounter<long>("roadrunner.requests.throttled", "{request}", "Requests refused by a listener limit (503 or REFUSED_STREAM), by reason (max_concurrent_requests, max_requests_per_connection, max_connections).");
+        _requestsRateLimited = meter.CreateCounter<long>("roadrunner.requests.rate_limited", "{request}", "Requests answered 429 by a listener's per-client-IP rate limit.");
+        _connectionsLimitClosed = meter.CreateCounter<long>("roadrunner.connections.limit_closed", "{connection}", "Connections closed by a listener limit, by reason (keep_alive_timeout, request_headers_timeout, max_requests_per_connection, max_connections_idle).");
+    }
+
+    private static void AddWithReason(Counter<long>? counter, string listener, string reason)
+    {
+        if (counter is { Enabled: true })
+        {
+            counter.Add(1, new KeyValuePair<string, object?>(ListenerNameTag, listener), new KeyValuePair<string, object?>(LimitReasonTag, reason));
+        }
     }
 
     /// <summary>Where the observable instruments read current state; set once by the listener manager.</summary>

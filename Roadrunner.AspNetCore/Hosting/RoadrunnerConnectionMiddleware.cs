@@ -19,6 +19,7 @@ internal static class RoadrunnerConnectionMiddleware
             // endpoint; the listener name tells them apart. Kestrel offers the feature only while someone listens.
             connection.Features.Get<IConnectionMetricsTagsFeature>()?.Tags.Add(new(RoadrunnerMetrics.ListenerNameTag, listener.Name));
             listener.OnConnectionStarted(connection);
+            connection.Features.Get<Limits.ConnectionLimits>()?.Attach(connection);
         }
 
         return next(connection);

@@ -124,5 +124,39 @@ public static class RoadrunnerServiceCollectionExtensions
         listener.MaxConnectionsBehavior = section.GetValue(nameof(ListenerOptions.MaxConnectionsBehavior), listener.MaxConnectionsBehavior);
         listener.DrainSpread = section.GetValue(nameof(ListenerOptions.DrainSpread), listener.DrainSpread);
         listener.ShutdownOrder = section.GetValue(nameof(ListenerOptions.ShutdownOrder), listener.ShutdownOrder);
+        listener.MaxRequestBodySize = section.GetValue(nameof(ListenerOptions.MaxRequestBodySize), listener.MaxRequestBodySize);
+        listener.RequestHeadersTimeout = section.GetValue(nameof(ListenerOptions.RequestHeadersTimeout), listener.RequestHeadersTimeout);
+        listener.KeepAliveTimeout = section.GetValue(nameof(ListenerOptions.KeepAliveTimeout), listener.KeepAliveTimeout);
+        listener.MaxRequestsPerConnection = section.GetValue(nameof(ListenerOptions.MaxRequestsPerConnection), listener.MaxRequestsPerConnection);
+        listener.MaxConcurrentRequests = section.GetValue(nameof(ListenerOptions.MaxConcurrentRequests), listener.MaxConcurrentRequests);
+        listener.MinRequestBodyDataRate = BindDataRate(section.GetSection(nameof(ListenerOptions.MinRequestBodyDataRate)), listener.MinRequestBodyDataRate);
+        listener.RateLimit = BindRateLimit(section.GetSection(nameof(ListenerOptions.RateLimit)), listener.RateLimit);
+    }
+
+    // A nested limit exists once any of its keys is configured; keys left out keep what code set (or 0, which validation names).
+    private static ListenerDataRate? BindDataRate(IConfigurationSection section, ListenerDataRate? current)
+    {
+        if (!section.Exists())
+        {
+            return current;
+        }
+
+        var rate = current ?? new ListenerDataRate();
+        rate.BytesPerSecond = section.GetValue(nameof(ListenerDataRate.BytesPerSecond), rate.BytesPerSecond);
+        rate.GracePeriod = section.GetValue(nameof(ListenerDataRate.GracePeriod), rate.GracePeriod);
+        return rate;
+    }
+
+    private static ListenerRateLimit? BindRateLimit(IConfigurationSection section, ListenerRateLimit? current)
+    {
+        if (!section.Exists())
+        {
+            return current;
+        }
+
+        var limit = current ?? new ListenerRateLimit();
+        limit.PermitsPerSecond = section.GetValue(nameof(ListenerRateLimit.PermitsPerSecond), limit.PermitsPerSecond);
+        limit.Burst = section.GetValue(nameof(ListenerRateLimit.Burst), limit.Burst);
+        return limit;
     }
 }

@@ -43,6 +43,9 @@ internal sealed class RoadrunnerStartupFilter(ListenerManager manager) : IStartu
 
                 listener.RecordRequest();
                 context.Features.Set<IRoadrunnerDrainFeature>(listener.SignalForNewRequest());
+
+                // The listener's limits (Limits/ListenerLimits); a listener without any costs one check of its options.
+                return listener.Limits.InvokeAsync(context, nextMiddleware);
             }
 
             return nextMiddleware(context);

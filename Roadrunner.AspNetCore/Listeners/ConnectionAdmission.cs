@@ -22,6 +22,7 @@ internal sealed class ConnectionAdmission(
     private readonly RoadrunnerDiagnostics _diagnostics = diagnostics;
     private readonly LogThrottle _rejectionLog = new(timeProvider, TimeSpan.FromSeconds(10));
     private long _rejected;
+    private int _overCapOpen;
 
     /// <summary>Connections closed at once because the cap was reached.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
@@ -29,10 +30,20 @@ internal sealed class ConnectionAdmission(
     /// <summary>Called by the accept loop, which alone adds connections: check-then-add cannot overshoot the cap.</summary>
     public void Admit(Socket socket)
     {
-        if (_listener.Options.MaxConnections is { } max && _listener.Connections.Count >= max)
+        var options = _listener.Options;
+        var overCap = false;
+        if (options.MaxConnections is { } max && _listener.Connections.Count - Volatile.Read(ref _overCapOpen) >= max)
         {
-            Reject(socket, max);
-            return;
+            // ServiceUnavailable admits a bounded number over the cap, each to be answered 503; past that, as Close.
+            if (options.MaxConnectionsBehavior != MaxConnectionsBehavior.ServiceUnavailable || Volatile.Read(ref _overCapOpen) >= OverCapLimit(max))
+            {
+                Reject(socket, max);
+                return;
+            }
+
+            overCap = true;
+            Interlocked.Increment(ref _overCapOpen);
+            CountServiceUnavailable(socket, max);
         }
 
         if (socket.LocalEndPoint is IPEndPoint)
@@ -40,8 +51,13 @@ internal sealed class ConnectionAdmission(
             socket.NoDelay = _sockets.Options.NoDelay;
         }
 
-        var connection = new TrackedConnection(_sockets.Factory.Create(socket), _listener);
+        var limits = _listener.Limits.ForNewConnection(overCap);
+        var connection = new TrackedConnection(_sockets.Factory.Create(socket), _listener) { Limits = limits };
         connection.Features.Set<IRoadrunnerListenerFeature>(_listener);
+        if (limits is not null)
+        {
+            connection.Features.Set(limits);
+        }
         _listener.Connections.Add(connection);
         _diagnostics.Metrics.ConnectionOpened(_listener.Name);
 
@@ -50,6 +66,27 @@ internal sealed class ConnectionAdmission(
             // Kestrel has unbound (the server is stopping): nobody will serve this connection.
             _ = connection.DisposeAsync().AsTask();
         }
+    }
+
+    /// <summary>How many connections over the cap may wait for their 503 at once: the cap itself, and never more than 1,000.</summary>
+    public static int OverCapLimit(int maxConnections) => Math.Min(maxConnections, 1000);
+
+    /// <summary>A connection admitted over the cap (to be answered 503) has closed.</summary>
+    public void OnOverCapClosed() => Interlocked.Decrement(ref _overCapOpen);
+
+    private void CountServiceUnavailable(Socket socket, int maxConnections)
+    {
+        Interlocked.Increment(ref _rejected);
+        _diagnostics.Metrics.ConnectionRejected(_listener.Name);
+        if (_rejectionLog.TryReport(out var count))
+        {
+            RoadrunnerLog.ConnectionsServiceUnavailable(_diagnostics.TransportLogger, _listener.Name, maxConnections, count, (int)_rejectionLog.Interval.TotalSeconds, OverCapLimit(maxConnections));
+        }
+
+        _diagnostics.Write(
+            RoadrunnerEvents.ConnectionRejected,
+            (_listener.Name, socket.RemoteEndPoint),
+            static s => new ConnectionRejectedEvent(s.Name, s.RemoteEndPoint, "max_connections_503"));
     }
 
     private void Reject(Socket socket, int maxConnections)

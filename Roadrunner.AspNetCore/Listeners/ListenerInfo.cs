@@ -7,7 +7,8 @@ namespace Roadrunner.AspNetCore;
 /// <summary>A snapshot of one listener's state and counters.</summary>
 /// <remarks>
 /// Serializes with System.Text.Json as it is (web defaults, or <see cref="RoadrunnerJsonContext"/>), as
-/// <c>{"name","address","port","scheme","protocols","status","activeConnections","maxConnections","requestsServed","rejected","startedAt"}</c>:
+/// <c>{"name","address","port","scheme","protocols","status","activeConnections","maxConnections","requestsServed","rejected","startedAt",</c>
+/// then the limits <c>"maxConnectionsBehavior","maxRequestBodySize","requestHeadersTimeoutMs","keepAliveTimeoutMs","maxRequestsPerConnection","minRequestBodyDataRate","maxConcurrentRequests","rateLimit","throttled","rateLimited"}</c>:
 /// the endpoint as <see cref="Address"/> and <see cref="Port"/>, enums as strings, <see cref="ConnectionsRejected"/>
 /// as <c>rejected</c>; <see cref="EndPoint"/> and <see cref="Url"/> are left out (they follow from the others).
 /// </remarks>
@@ -77,6 +78,54 @@ public sealed record ListenerInfo
 
     /// <summary>When the listener started accepting.</summary>
     public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>What happens at the connection cap.</summary>
+    public MaxConnectionsBehavior MaxConnectionsBehavior { get; init; }
+
+    /// <summary>The listener's request body limit in bytes; <see langword="null"/>: Kestrel's server-wide one.</summary>
+    public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>The listener's request headers timeout; <see langword="null"/>: Kestrel's. Not serialized: JSON has <see cref="RequestHeadersTimeoutMs"/>.</summary>
+    [JsonIgnore]
+    public TimeSpan? RequestHeadersTimeout { get; init; }
+
+    /// <summary><see cref="RequestHeadersTimeout"/> in whole milliseconds; setting it sets <see cref="RequestHeadersTimeout"/>.</summary>
+    public long? RequestHeadersTimeoutMs
+    {
+        get => RequestHeadersTimeout is { } timeout ? JsonShape.Milliseconds(timeout) : null;
+        init => RequestHeadersTimeout = value is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+    }
+
+    /// <summary>The listener's keep-alive (idle) timeout; <see langword="null"/>: Kestrel's. Not serialized: JSON has <see cref="KeepAliveTimeoutMs"/>.</summary>
+    [JsonIgnore]
+    public TimeSpan? KeepAliveTimeout { get; init; }
+
+    /// <summary><see cref="KeepAliveTimeout"/> in whole milliseconds; setting it sets <see cref="KeepAliveTimeout"/>.</summary>
+    public long? KeepAliveTimeoutMs
+    {
+        get => KeepAliveTimeout is { } timeout ? JsonShape.Milliseconds(timeout) : null;
+        init => KeepAliveTimeout = value is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+    }
+
+    /// <summary>The most requests per connection; <see langword="null"/> for no limit.</summary>
+    public int? MaxRequestsPerConnection { get; init; }
+
+    /// <summary>The listener's minimum request body data rate (HTTP/1.1); <see langword="null"/>: Kestrel's.</summary>
+    public ListenerDataRate? MinRequestBodyDataRate { get; init; }
+
+    /// <summary>The most requests in flight on the listener; <see langword="null"/> for no limit.</summary>
+    public int? MaxConcurrentRequests { get; init; }
+
+    /// <summary>The per-client-IP rate limit; <see langword="null"/> for none.</summary>
+    public ListenerRateLimit? RateLimit { get; init; }
+
+    /// <summary>Requests refused because <see cref="MaxConcurrentRequests"/> were in flight. In JSON <c>"throttled"</c>.</summary>
+    [JsonPropertyName("throttled")]
+    public long RequestsThrottled { get; init; }
+
+    /// <summary>Requests refused with 429 by <see cref="RateLimit"/>. In JSON <c>"rateLimited"</c>.</summary>
+    [JsonPropertyName("rateLimited")]
+    public long RequestsRateLimited { get; init; }
 
     /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
     [JsonIgnore]

@@ -76,5 +76,64 @@ public sealed class ListenerOptions
     /// </summary>
     public int ShutdownOrder { get; set; }
 
-    internal ListenerOptions Clone() => (ListenerOptions)MemberwiseClone();
+    /// <summary>
+    /// The largest request body, in bytes, on this listener; <see langword="null"/> (the default) keeps Kestrel's server-wide
+    /// <c>KestrelServerLimits.MaxRequestBodySize</c> (30,000,000). A bigger body is answered 413 (Content-Length announced too
+    /// big: before the handler reads; chunked or HTTP/2: when the read passes the limit). An endpoint's own
+    /// <c>[RequestSizeLimit]</c>/<c>[DisableRequestSizeLimit]</c> still wins.
+    /// </summary>
+    public long? MaxRequestBodySize { get; set; }
+
+    /// <summary>
+    /// How long an HTTP/1.1 client may take to send a request's headers once its first byte arrived (the first request and
+    /// each keep-alive one); <see langword="null"/> (the default) leaves only Kestrel's server-wide
+    /// <c>KestrelServerLimits.RequestHeadersTimeout</c> (30 s). Enforced on Kestrel's one-second heartbeat, so it can only
+    /// be shorter than the server-wide one; past it the connection is closed without a response. HTTP/2 keeps Kestrel's.
+    /// </summary>
+    public TimeSpan? RequestHeadersTimeout { get; set; }
+
+    /// <summary>
+    /// How long a connection may sit idle (no request in flight and no byte received) before it is closed gracefully;
+    /// <see langword="null"/> (the default) leaves only Kestrel's server-wide <c>KestrelServerLimits.KeepAliveTimeout</c>
+    /// (130 s). Enforced on Kestrel's one-second heartbeat, so it can only be shorter than the server-wide one.
+    /// </summary>
+    public TimeSpan? KeepAliveTimeout { get; set; }
+
+    /// <summary>
+    /// The most requests one connection may carry; <see langword="null"/> (the default) means no limit. On HTTP/1.1 the last
+    /// allowed response carries <c>Connection: close</c>; on HTTP/2 the last allowed stream triggers a GOAWAY and streams
+    /// the client still sends are refused (REFUSED_STREAM, safe to retry).
+    /// </summary>
+    public int? MaxRequestsPerConnection { get; set; }
+
+    /// <summary>
+    /// The slowest an HTTP/1.1 request body may arrive, after a grace period; <see langword="null"/> (the default) keeps
+    /// Kestrel's server-wide <c>KestrelServerLimits.MinRequestBodyDataRate</c> (240 bytes/s after 5 s). A slower upload
+    /// is cut as Kestrel cuts it (408 if the response has not started, else the connection is closed). Kestrel allows no
+    /// per-request rate on HTTP/2: there the server-wide rate applies.
+    /// </summary>
+    public ListenerDataRate? MinRequestBodyDataRate { get; set; }
+
+    /// <summary>
+    /// The most requests in flight at once on this listener; <see langword="null"/> (the default) means no limit. Over it,
+    /// HTTP/1.1 gets <c>503</c> with <c>Retry-After: 1</c> and HTTP/2 a REFUSED_STREAM reset; counted in
+    /// <see cref="ListenerInfo.RequestsThrottled"/>.
+    /// </summary>
+    public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>
+    /// A per-client-IP token bucket; <see langword="null"/> (the default) means none. Over it the client gets <c>429</c> with
+    /// <c>Retry-After</c> (whole seconds until a permit is back); counted in <see cref="ListenerInfo.RequestsRateLimited"/>.
+    /// </summary>
+    public ListenerRateLimit? RateLimit { get; set; }
+
+    internal ListenerOptions Clone()
+    {
+        var clone = (ListenerOptions)MemberwiseClone();
+
+        // The nested limits are mutable: a clone must not share them with the options it came from.
+        clone.MinRequestBodyDataRate = MinRequestBodyDataRate is null ? null : MinRequestBodyDataRate with { };
+        clone.RateLimit = RateLimit is null ? null : RateLimit with { };
+        return clone;
+    }
 }

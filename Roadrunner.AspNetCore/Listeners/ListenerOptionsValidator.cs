@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Roadrunner.AspNetCore.Limits;
 
 namespace Roadrunner.AspNetCore.Listeners;
 
@@ -59,12 +60,18 @@ internal sealed partial class ListenerOptionsValidator(TimeProvider? timeProvide
 
         if (!Enum.IsDefined(options.MaxConnectionsBehavior))
         {
-            failures.Add($"{prefix}MaxConnectionsBehavior: '{options.MaxConnectionsBehavior}' is not one of Close, Backlog.");
+            failures.Add($"{prefix}MaxConnectionsBehavior: '{options.MaxConnectionsBehavior}' is not one of Close, Backlog, ServiceUnavailable.");
         }
         else if (options.MaxConnectionsBehavior == MaxConnectionsBehavior.Backlog && options.MaxConnections is null)
         {
             failures.Add($"{prefix}MaxConnectionsBehavior: Backlog needs MaxConnections (the cap at which the listener stops accepting).");
         }
+        else if (options.MaxConnectionsBehavior == MaxConnectionsBehavior.ServiceUnavailable && options.MaxConnections is null)
+        {
+            failures.Add($"{prefix}MaxConnectionsBehavior: ServiceUnavailable needs MaxConnections (the cap past which connections are answered 503).");
+        }
+
+        ListenerLimitsValidation.Validate(prefix, options, failures);
 
         if (options.DrainSpread is { } spread && spread < TimeSpan.Zero)
         {

@@ -17,4 +17,13 @@ public enum MaxConnectionsBehavior
     /// (<c>SocketTransportOptions.Backlog</c>) and are served, without a reconnect, as open connections close.
     /// </summary>
     Backlog = 1,
+
+    /// <summary>
+    /// Accept it, answer its first request <c>503 Service Unavailable</c> with <c>Retry-After: 1</c> and
+    /// <c>Connection: close</c> (HTTP/2: the stream is answered 503 and the connection gets a GOAWAY), then close it.
+    /// At most <see cref="ListenerOptions.MaxConnections"/> such connections (and no more than 1,000) are open at once;
+    /// past that, and for one that sends nothing within 5 s, the connection is closed without a byte, as with
+    /// <see cref="Close"/>. Counted as rejected.
+    /// </summary>
+    ServiceUnavailable = 2,
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
+using Roadrunner.AspNetCore.Limits;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
@@ -58,8 +59,12 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
         Signals = new ListenerSignals(this, diagnostics, timeProvider);
+        Limits = new ListenerLimits(this, diagnostics, timeProvider);
         _admission = new ConnectionAdmission(this, multiplexer, sockets, diagnostics, timeProvider);
     }
+
+    /// <summary>The listener's request and connection limits (their values are read from <see cref="Options"/> when used).</summary>
+    public ListenerLimits Limits { get; }
 
     public string Name { get; }
 
@@ -121,6 +126,16 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         RequestsServed = Interlocked.Read(ref _requests),
         ConnectionsRejected = _admission.Rejected,
         StartedAt = StartedAt,
+        MaxConnectionsBehavior = Options.MaxConnectionsBehavior,
+        MaxRequestBodySize = Options.MaxRequestBodySize,
+        RequestHeadersTimeout = Options.RequestHeadersTimeout,
+        KeepAliveTimeout = Options.KeepAliveTimeout,
+        MaxRequestsPerConnection = Options.MaxRequestsPerConnection,
+        MinRequestBodyDataRate = Options.MinRequestBodyDataRate is { } rate ? rate with { } : null,
+        MaxConcurrentRequests = Options.MaxConcurrentRequests,
+        RateLimit = Options.RateLimit is { } limit ? limit with { } : null,
+        RequestsThrottled = Limits.Throttled,
+        RequestsRateLimited = Limits.RateLimited,
     };
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
@@ -188,6 +203,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         {
             _socket?.Dispose();
             _ownedCertificate?.Dispose();
+            Limits.Dispose();
         }
     }
 
@@ -243,6 +259,11 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         if (!Connections.Remove(connection, out var wasLast))
         {
             return;
+        }
+
+        if (connection.Limits is { OverCap: true })
+        {
+            _admission.OnOverCapClosed();
         }
 
         if (wasLast)
@@ -352,6 +373,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         if (Connections.Count == 0 && _lifecycle.TryMoveTo(ListenerState.Closed))
         {
             _ownedCertificate?.Dispose();
+            Limits.Dispose();
             _owner.OnClosed(this);
         }
     }

@@ -19,6 +19,9 @@ internal sealed class TrackedConnection(ConnectionContext inner, RuntimeListener
 
     public RuntimeListener Listener => listener;
 
+    /// <summary>The connection-scoped limits' state, when any applies (also on <see cref="Features"/>).</summary>
+    public Limits.ConnectionLimits? Limits { get; init; }
+
     /// <summary>Whether the connection was cut rather than closed gracefully.</summary>
     public bool WasForced => Volatile.Read(ref _forced) == 1;
 

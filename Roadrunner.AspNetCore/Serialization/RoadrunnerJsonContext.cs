@@ -34,4 +34,6 @@ namespace Roadrunner.AspNetCore;
 [JsonSerializable(typeof(DrainAcknowledgedEvent))]
 [JsonSerializable(typeof(ConfigurationReloadedEvent))]
 [JsonSerializable(typeof(ConfigurationReloadFailedEvent))]
+[JsonSerializable(typeof(RequestLimitedEvent))]
+[JsonSerializable(typeof(ConnectionLimitClosedEvent))]
 public sealed partial class RoadrunnerJsonContext : JsonSerializerContext;

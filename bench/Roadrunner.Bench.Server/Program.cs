@@ -89,6 +89,7 @@ var rrProbe = await manager.StartAsync("rr-probe", new ListenerOptions());
 var rrProbe0 = await manager.StartAsync("rr-probe0", new ListenerOptions());
 var rrH2c = await manager.StartAsync("rr-h2c", new ListenerOptions { Protocols = ListenerProtocols.Http2 });
 var rrTls = await manager.StartAsync("rr-tls", new ListenerOptions { UseTls = true, Certificate = certificate, Protocols = ListenerProtocols.Http1 });
+var rrLimits = await manager.StartAsync("rr-limits", BenchLimits.EveryLimitGenerous());
 Ports.Drain = rrDrain.EndPoint.Port;
 Ports.Probe = rrProbe.EndPoint.Port;
 Ports.Probe0 = rrProbe0.EndPoint.Port;
@@ -107,6 +108,7 @@ var urls = new Dictionary<string, object>
     ["rrProbe0"] = rrProbe0.Url.ToString().TrimEnd('/'),
     ["rrH2c"] = rrH2c.Url.ToString().TrimEnd('/'),
     ["rrTls"] = rrTls.Url.ToString().TrimEnd('/'),
+    ["rrLimits"] = rrLimits.Url.ToString().TrimEnd('/'),
     ["gc"] = System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
 };
 Console.Out.WriteLine(JsonSerializer.Serialize(urls));

@@ -103,7 +103,24 @@ public static class DemoEndpoints
             return TypedResults.Empty;
         });
 
+        // Reads the whole request body and says how big it was: makes a listener's MaxRequestBodySize (413) and
+        // MinRequestBodyDataRate visible from outside.
+        app.MapPost("/upload", async (HttpContext context) => TypedResults.Json(new UploadResult(await CountBodyAsync(context))));
+
         return app;
+    }
+
+    private static async Task<long> CountBodyAsync(HttpContext context)
+    {
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
     }
 
     /// <summary>Echoes until the client closes, or the drain comes: then acknowledge and close with 1001.</summary>
@@ -188,3 +205,7 @@ public static class DemoEndpoints
                 ? $"{name}: required, an integer between 0 and {MaxWaitMs} (milliseconds)."
                 : $"{name}: must be an integer between 0 and {MaxWaitMs} (got '{(value.Length > 32 ? value[..32] + "…" : value)}').");
 }
+
+/// <summary>The answer of <c>POST /upload</c>: <c>{"bytes":n}</c>.</summary>
+/// <param name="Bytes">The request body's size.</param>
+public sealed record UploadResult(long Bytes);

@@ -4,7 +4,7 @@ using Roadrunner.Bench.Load;
 namespace Roadrunner.Bench.LoadClient.Scenarios;
 
 /// <summary>Scenarios 1–5: the same /hello on two arms of one server process, A and B alternating, ratios B/A.</summary>
-internal static class ThroughputScenarios
+internal static partial class ThroughputScenarios
 {
     private enum Tool
     {
@@ -213,6 +213,7 @@ internal static class ThroughputScenarios
         "h2c" => "h2c",
         "tls" => "TLS",
         "churn" => "churn",
+        "limits" => "limits",
         _ => "UseRoadrunnerDrain",
     };
 
