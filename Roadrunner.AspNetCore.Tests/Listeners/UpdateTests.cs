@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Tests.Infrastructure;
+using Roadrunner.AspNetCore.Tests.Limits;
 
 namespace Roadrunner.AspNetCore.Tests.Listeners;
 
@@ -11,7 +12,7 @@ public sealed class UpdateTests : IAsyncLifetime
     private readonly EventRecorder _events = new();
     private TestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await TestApp.StartAsync();
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(configureApp: LimitEndpoints.Map);
 
     public async Task DisposeAsync()
     {
@@ -43,6 +44,31 @@ public sealed class UpdateTests : IAsyncLifetime
         info.ConnectionsRejected.ShouldBe(1);
         info.ActiveConnections.ShouldBe(2);
         _app.Logs.Entries.ShouldContain(e => e.EventId.Id == 40 && e.Message.Contains("MaxConnections: 3 → 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Lowering_MaxConcurrentRequests_takes_effect_on_the_next_request()
+    {
+        var url = await _app.StartListenerAsync("upd-conc", new ListenerOptions { MaxConcurrentRequests = 3 });
+        var gate = LimitEndpoints.GateFor("upd-conc");
+        using var held = await Net.ConnectAsync(url);
+        var inFlight = Net.SendRawAsync(held, "/block?key=upd-conc");
+        await gate.WaitEnteredAsync(1, Bound);
+
+        using var client = Net.Client(url);
+        (await client.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK); // 2 in flight of 3 allowed
+
+        (await _app.Manager.UpdateAsync("upd-conc", new ListenerOptions { MaxConcurrentRequests = 1 }))!.MaxConcurrentRequests.ShouldBe(1);
+        using (var refused = await client.GetAsync("/"))
+        {
+            refused.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable); // the held request fills the new cap
+            refused.Headers.RetryAfter.ShouldNotBeNull();
+        }
+
+        _app.Manager.GetListener("upd-conc")!.RequestsThrottled.ShouldBe(1);
+        gate.Release();
+        (await inFlight.WaitAsync(Bound)).ShouldStartWith("HTTP/1.1 200 ");
+        (await client.GetStringAsync("/")).ShouldBe("listener=upd-conc"); // nothing in flight: the one slot is free
     }
 
     [Fact]
