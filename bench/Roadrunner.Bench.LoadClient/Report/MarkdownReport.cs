@@ -5,7 +5,7 @@ namespace Roadrunner.Bench.LoadClient.Report;
 
 internal static class ScenarioOrder
 {
-    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "profile"];
+    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "proxy", "profile"];
 
     public static readonly Dictionary<string, string> Titles = new()
     {
@@ -17,6 +17,7 @@ internal static class ScenarioOrder
         ["lifecycle"] = "6. Listener lifecycle",
         ["drain"] = "7. Drain at scale",
         ["memory"] = "8. Memory per idle connection",
+        ["proxy"] = "10. PROXY protocol v2 on vs off",
         ["profile"] = "Profile",
     };
 
@@ -31,6 +32,7 @@ internal static class ScenarioOrder
         ["lifecycle"] = "6. Listener lifecycle: StartAsync → first response, StopAsync, 1,000 listeners",
         ["drain"] = "7. Drain at scale, one listener: 10,000 idle connections + 1,000 WebSockets; 1,000 WebSockets ignoring the drain",
         ["memory"] = "8. Memory per idle connection: 10,000 idle keep-alive connections, Roadrunner vs plain",
+        ["proxy"] = "10. PROXY protocol v2 on vs off: keep-alive hello and connection churn, 50 connections (in-repo load client)",
         ["profile"] = "Profile: where the adapter's time goes",
     };
 }
