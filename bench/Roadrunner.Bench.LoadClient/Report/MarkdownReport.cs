@@ -5,7 +5,7 @@ namespace Roadrunner.Bench.LoadClient.Report;
 
 internal static class ScenarioOrder
 {
-    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "profile"];
+    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile"];
 
     public static readonly Dictionary<string, string> Titles = new()
     {
@@ -18,6 +18,7 @@ internal static class ScenarioOrder
         ["drain"] = "7. Drain at scale",
         ["memory"] = "8. Memory per idle connection",
         ["limits"] = "10. Every per-listener limit vs none",
+        ["proxy"] = "11. PROXY protocol v2 on vs off",
         ["profile"] = "Profile",
     };
 
@@ -33,6 +34,7 @@ internal static class ScenarioOrder
         ["drain"] = "7. Drain at scale, one listener: 10,000 idle connections + 1,000 WebSockets; 1,000 WebSockets ignoring the drain",
         ["memory"] = "8. Memory per idle connection: 10,000 idle keep-alive connections, Roadrunner vs plain",
         ["limits"] = "10. Every per-listener limit set (generous) vs none, same kind of listener, 50 connections (wrk)",
+        ["proxy"] = "11. PROXY protocol v2 on vs off: keep-alive hello and connection churn, 50 connections (in-repo load client)",
         ["profile"] = "Profile: where the adapter's time goes",
     };
 }
