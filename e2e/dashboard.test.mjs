@@ -91,6 +91,11 @@ try {
     const text = document.querySelector('#drains tbody tr[data-listener="e2e-ws"] td.left').textContent;
     return /^\d+ s$/.test(text) && parseInt(text, 10) < parseInt(first, 10);
   }, { timeout: STEP }, countdown);
+  // The WebSocket acknowledged at once; the slow request still holds the drain open.
+  await page.waitForFunction(() => {
+    const row = document.querySelector('#drains tbody tr[data-listener="e2e-ws"]');
+    return row.querySelector('.acks').textContent === '1' && row.dataset.outcome === '';
+  }, { timeout: STEP });
   const later = await left();
   step(`drain row shown, countdown '${countdown}' then '${later}'`);
   result.countdown = [countdown, later];
