@@ -23,20 +23,20 @@ internal static class AdminEndpoints
 
     public static void Map(RouteGroupBuilder group, string prefix, AdminAccess access)
     {
-        var listeners = group.MapGet("/listeners", access.Wrap(null, List))
+        var listeners = group.MapGet("/listeners", access.Wrap(null, List)).Described(named: false)
             .WithName("Roadrunner.ListListeners")
             .WithSummary("Lists the listeners")
             .WithDescription("Every registered listener (accepting, suspended or draining), most recently started first.");
         Produces<IReadOnlyList<ListenerInfo>>(listeners, StatusCodes.Status200OK);
 
-        var get = group.MapGet("/listeners/{name}", access.Wrap(null, Get))
+        var get = group.MapGet("/listeners/{name}", access.Wrap(null, Get)).Described(named: true)
             .WithName("Roadrunner.GetListener")
             .WithSummary("Gets one listener")
             .WithDescription("The listener's address, protocols, status and counters.");
         Produces<ListenerInfo>(get, StatusCodes.Status200OK);
         Problems(get, StatusCodes.Status404NotFound);
 
-        var create = group.MapPost("/listeners", access.Wrap("create", context => Create(context, prefix)))
+        var create = group.MapPost("/listeners", access.Wrap("create", context => Create(context, prefix))).Described(named: false)
             .WithName("Roadrunner.CreateListener")
             .WithSummary("Starts a listener")
             .WithDescription("Binds a new listener and starts accepting on it; answers once it accepts. The Location header names the new listener.");
@@ -45,14 +45,14 @@ internal static class AdminEndpoints
         Problems(create, StatusCodes.Status409Conflict);
         BodyProblems(create);
 
-        var delete = group.MapDelete("/listeners/{name}", access.Wrap("delete", Delete))
+        var delete = group.MapDelete("/listeners/{name}", access.Wrap("delete", Delete)).Described(named: true)
             .WithName("Roadrunner.DeleteListener")
             .WithSummary("Stops a listener at once")
             .WithDescription("Closes the listen socket and forgets the name; open connections are not waited on (use drain for that).");
-        delete.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status204NoContent));
+        delete.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status204NoContent, typeof(void)));
         Problems(delete, StatusCodes.Status404NotFound);
 
-        var drain = group.MapPost("/listeners/{name}/drain", access.Wrap("drain", Drain))
+        var drain = group.MapPost("/listeners/{name}/drain", access.Wrap("drain", Drain)).Described(named: true)
             .WithName("Roadrunner.DrainListener")
             .WithSummary("Drains a listener")
             .WithDescription("Stops accepting, signals every request, waits for the connections to close until the deadline, aborts what is left and removes the listener; answers 200 with the result when it ends. Draining the listener that carries this request answers 202 at once.");
@@ -62,7 +62,7 @@ internal static class AdminEndpoints
         Problems(drain, StatusCodes.Status404NotFound);
         BodyProblems(drain);
 
-        var notify = group.MapPost("/listeners/{name}/notify-drain", access.Wrap("notify-drain", NotifyDrain))
+        var notify = group.MapPost("/listeners/{name}/notify-drain", access.Wrap("notify-drain", NotifyDrain)).Described(named: true)
             .WithName("Roadrunner.NotifyDrain")
             .WithSummary("Soft-drains a listener")
             .WithDescription("Sends the drain signal with a deadline to the requests in flight; the listener keeps accepting and nothing is waited on.");
@@ -71,20 +71,30 @@ internal static class AdminEndpoints
         Problems(notify, StatusCodes.Status404NotFound);
         BodyProblems(notify);
 
-        var suspend = group.MapPost("/listeners/{name}/suspend", access.Wrap("suspend", context => Suspend(context, resume: false)))
+        var suspend = group.MapPost("/listeners/{name}/suspend", access.Wrap("suspend", context => Suspend(context, resume: false))).Described(named: true)
             .WithName("Roadrunner.SuspendListener")
             .WithSummary("Suspends a listener")
             .WithDescription("Stops accepting but keeps the socket bound: connects wait in the backlog, open connections keep serving.");
         Produces<ListenerInfo>(suspend, StatusCodes.Status200OK);
         Problems(suspend, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
-        var resume = group.MapPost("/listeners/{name}/resume", access.Wrap("resume", context => Suspend(context, resume: true)))
+        var resume = group.MapPost("/listeners/{name}/resume", access.Wrap("resume", context => Suspend(context, resume: true))).Described(named: true)
             .WithName("Roadrunner.ResumeListener")
             .WithSummary("Resumes a suspended listener")
             .WithDescription("Starts accepting again; the connects queued in the backlog meanwhile are served.");
         Produces<ListenerInfo>(resume, StatusCodes.Status200OK);
         Problems(resume, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
+
+    /// <summary>
+    /// What OpenAPI (ApiExplorer) needs to list a <see cref="RequestDelegate"/> endpoint: a method whose parameters are the
+    /// route's. The endpoints bind nothing through it; <paramref name="named"/> describes the <c>{name}</c> path parameter.
+    /// </summary>
+    public static TBuilder Described<TBuilder>(this TBuilder builder, bool named)
+        where TBuilder : IEndpointConventionBuilder =>
+        named
+            ? builder.WithMetadata(((Action<string>)NamedRoute).Method, NameParameter.Instance)
+            : builder.WithMetadata(((Action)PlainRoute).Method);
 
     /// <summary>401 and 403 on every endpoint: the access rules of <see cref="AdminAccess"/>.</summary>
     public static void AccessProblems(IEndpointConventionBuilder builder) =>
@@ -249,6 +259,14 @@ internal static class AdminEndpoints
         return info is null ? AdminProblems.NotFound(name) : Ok(info);
     }
 
+    private static void NamedRoute([FromRoute] string name)
+    {
+    }
+
+    private static void PlainRoute()
+    {
+    }
+
     private static string Name(HttpContext context) => context.Request.RouteValues["name"] as string ?? string.Empty;
 
     private static JsonHttpResult<ListenerInfo> Ok(ListenerInfo info) => TypedResults.Json(info, AdminJsonContext.Info<ListenerInfo>());
@@ -287,5 +305,21 @@ internal static class AdminEndpoints
         public Type? RequestType => type;
 
         public bool IsOptional => optional;
+    }
+
+    /// <summary>The <c>{name}</c> route parameter as OpenAPI's parameter discovery expects it (RequestDelegateFactory's shape).</summary>
+    private sealed class NameParameter : IParameterBindingMetadata
+    {
+        public static readonly NameParameter Instance = new();
+
+        public string Name => "name";
+
+        public bool HasTryParse => false;
+
+        public bool HasBindAsync => false;
+
+        public System.Reflection.ParameterInfo ParameterInfo { get; } = ((Action<string>)NamedRoute).Method.GetParameters()[0];
+
+        public bool IsOptional => false;
     }
 }

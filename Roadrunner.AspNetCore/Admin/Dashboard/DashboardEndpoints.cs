@@ -36,12 +36,12 @@ internal static class DashboardEndpoints
 
     public static void Map(RouteGroupBuilder group, AdminAccess access, string adminPrefix)
     {
-        group.MapGet("/", access.Wrap(null, context => Task.FromResult<IResult>(Page(context, adminPrefix))))
+        group.MapGet("/", access.Wrap(null, context => Task.FromResult<IResult>(Page(context, adminPrefix)))).Described(named: false)
             .WithName("Roadrunner.Dashboard")
             .WithSummary("The live dashboard page")
             .WithDescription("One self-contained HTML page: listeners, running drains and their controls, updated over the events stream.")
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/html"]));
-        group.MapGet("/events", access.Wrap(null, context => Task.FromResult<IResult>(Events(context))))
+        group.MapGet("/events", access.Wrap(null, context => Task.FromResult<IResult>(Events(context)))).Described(named: false)
             .WithName("Roadrunner.DashboardEvents")
             .WithSummary("The dashboard's Server-Sent Events stream")
             .WithDescription("A 'snapshot' event with every listener (rows in the order of 'columns'), then 'delta' events at least once a second and at once on listener and drain changes: changed rows, removed names and the drains.")

@@ -16,6 +16,7 @@ internal sealed class DashboardFeed : IObserver<KeyValuePair<string, object?>>, 
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, DrainView> _drains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset At)> _earlyAcknowledgements = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _subscribeLock = new();
     private IDisposable? _subscription;
     private TaskCompletionSource _changed = NewSignal();
@@ -66,6 +67,8 @@ internal sealed class DashboardFeed : IObserver<KeyValuePair<string, object?>>, 
                 var soft = value.Key == RoadrunnerEvents.DrainNotified;
                 if (!soft || !_drains.TryGetValue(name, out var running) || running.Soft || running.EndedAt is not null)
                 {
+                    // Handlers are told before the start event is written, so a quick one acknowledges before it: count those.
+                    var early = !soft && _earlyAcknowledgements.TryRemove(name, out var pending) && now - pending.At < TimeSpan.FromSeconds(5) ? pending.Count : 0;
                     _drains[name] = new DrainView
                     {
                         ListenerName = name,
@@ -73,12 +76,16 @@ internal sealed class DashboardFeed : IObserver<KeyValuePair<string, object?>>, 
                         StartedAt = now,
                         Deadline = started.Deadline == DateTimeOffset.MaxValue ? null : started.Deadline,
                         ConnectionsAtStart = started.Connections,
+                        Acknowledgements = early,
                     };
                 }
 
                 break;
             case DrainAcknowledgedEvent { ListenerName: { } name } when _drains.TryGetValue(name, out var drain) && drain.EndedAt is null:
                 Interlocked.Increment(ref drain.Acknowledgements);
+                break;
+            case DrainAcknowledgedEvent { ListenerName: { } name }:
+                _earlyAcknowledgements.AddOrUpdate(name, static (_, at) => (1, at), static (_, previous, at) => (previous.Count + 1, at), now);
                 break;
             case DrainResult result when _drains.TryGetValue(result.ListenerName, out var drain):
                 drain.Result = result;
