@@ -72,6 +72,9 @@ public sealed class HaProxyTests : IAsyncLifetime
             }
         }
 
+        // The readiness probes above connect and leave at once; HAProxy may open (and drop) a backend connection for
+        // them before or without its header, which the listener rightly counts. What counts is the real requests.
+        var rejectedBefore = _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected;
         foreach (var port in ports)
         {
             // Through HAProxy on each port, keep-alive: every request shows this socket's own address and port.
@@ -83,7 +86,7 @@ public sealed class HaProxyTests : IAsyncLifetime
             (await Net.SendRawAsync(client, "/whoami").WaitAsync(Bound)).ShouldContain(expected, customMessage: haproxy.Describe());
         }
 
-        _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected.ShouldBe(0);
+        _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected.ShouldBe(rejectedBefore);
     }
 
     /// <summary>Runs scripts/ensure-tools.sh, which installs the Debian packages of the tools that are missing.</summary>
