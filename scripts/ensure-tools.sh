@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a test needs when their command is missing: scripts/ensure-tools.sh haproxy curl
+# Installs the Debian packages a test needs when their command is missing: scripts/ensure-tools.sh haproxy curl openssl
+# (called by the tests through Tests/Infrastructure/ExternalTools.cs, once per tool and process).
 # HAProxy is then only ever run by the tests as their own foreground child process with a generated configuration,
 # never as the system service: a policy-rc.d answering 101 ("action forbidden") keeps the package from starting it.
 set -euo pipefail

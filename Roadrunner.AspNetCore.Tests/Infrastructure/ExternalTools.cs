@@ -3,7 +3,7 @@ using Roadrunner.AspNetCore.Tests.Docs;
 namespace Roadrunner.AspNetCore.Tests.Infrastructure;
 
 /// <summary>
-/// Command-line clients the tests drive (openssl, curl): installed from Debian by scripts/require-tools.sh when missing,
+/// Command-line tools the tests drive (openssl, curl, haproxy): installed from Debian by scripts/ensure-tools.sh when missing,
 /// once per process.
 /// </summary>
 public static class ExternalTools
@@ -23,12 +23,12 @@ public static class ExternalTools
                 return Find(tool)!;
             }
 
-            var script = Path.Combine(Repository.Root, "scripts", "require-tools.sh");
+            var script = Path.Combine(Repository.Root, "scripts", "ensure-tools.sh");
             using var install = ChildProcess.Start("bash", [script, tool]);
             (await install.WaitForExitAsync(TimeSpan.FromMinutes(5))).ShouldBeTrue($"installing {tool} took too long\n{install.Describe()}");
             install.ExitCode.ShouldBe(0, install.Describe());
             var path = Find(tool);
-            path.ShouldNotBeNull($"{tool} is still missing after scripts/require-tools.sh\n{install.Describe()}");
+            path.ShouldNotBeNull($"{tool} is still missing after scripts/ensure-tools.sh\n{install.Describe()}");
             Present.Add(tool);
             return path;
         }

@@ -57,7 +57,7 @@ public sealed class UnixSocketListenerTests : IAsyncLifetime
     [Fact]
     public async Task Curl_over_the_socket_gets_200_and_the_request_has_no_remote_IP()
     {
-        await HaProxyTests.EnsureToolsAsync("curl");
+        await ExternalTools.RequireAsync("curl");
         var info = await StartAsync("ux-curl");
         info.Address.ShouldBe($"unix:{PathOf("ux-curl")}");
         info.UnixSocketPath.ShouldBe(PathOf("ux-curl"));

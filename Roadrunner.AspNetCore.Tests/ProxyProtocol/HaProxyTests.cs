@@ -20,7 +20,7 @@ public sealed class HaProxyTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await EnsureToolsAsync("haproxy");
+        await ExternalTools.RequireAsync("haproxy");
         _app = await TestApp.StartAsync(configureApp: ProxyProtocolListenerTests.MapWhoAmI);
         _folder = Directory.CreateTempSubdirectory("rr-haproxy-").FullName;
     }
@@ -87,14 +87,6 @@ public sealed class HaProxyTests : IAsyncLifetime
         }
 
         _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected.ShouldBe(rejectedBefore);
-    }
-
-    /// <summary>Runs scripts/ensure-tools.sh, which installs the Debian packages of the tools that are missing.</summary>
-    internal static async Task EnsureToolsAsync(params string[] tools)
-    {
-        using var script = ChildProcess.Start("bash", [Path.Combine(Repository.Root, "scripts", "ensure-tools.sh"), .. tools]);
-        (await script.WaitForExitAsync(TimeSpan.FromMinutes(5))).ShouldBeTrue(script.Describe());
-        script.ExitCode.ShouldBe(0, script.Describe());
     }
 
     private static int[] FreePorts(int count)

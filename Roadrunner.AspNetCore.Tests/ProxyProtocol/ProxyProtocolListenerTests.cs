@@ -96,7 +96,7 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
     [Fact]
     public async Task Curl_with_haproxy_protocol_is_served_and_curl_without_it_gets_an_empty_reply()
     {
-        await HaProxyTests.EnsureToolsAsync("curl");
+        await ExternalTools.RequireAsync("curl");
         var url = await StartAsync("pp-curl", ProxyProtocolMode.V1);
         var withHeader = await CurlAsync("--haproxy-protocol", new Uri(url, "/whoami").ToString());
         withHeader.ExitCode.ShouldBe(0, withHeader.Output);
