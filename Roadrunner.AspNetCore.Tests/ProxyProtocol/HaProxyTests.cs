@@ -72,9 +72,6 @@ public sealed class HaProxyTests : IAsyncLifetime
             }
         }
 
-        // The readiness probes above connect and leave at once; HAProxy may open (and drop) a backend connection for
-        // them before or without its header, which the listener rightly counts. What counts is the real requests.
-        var rejectedBefore = _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected;
         foreach (var port in ports)
         {
             // Through HAProxy on each port, keep-alive: every request shows this socket's own address and port.
@@ -86,7 +83,7 @@ public sealed class HaProxyTests : IAsyncLifetime
             (await Net.SendRawAsync(client, "/whoami").WaitAsync(Bound)).ShouldContain(expected, customMessage: haproxy.Describe());
         }
 
-        _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected.ShouldBe(rejectedBefore);
+        _app.Manager.GetListener("behind-haproxy")!.ProxyProtocolRejected.ShouldBe(0);
     }
 
     private static int[] FreePorts(int count)
@@ -112,6 +109,10 @@ public sealed class HaProxyTests : IAsyncLifetime
             try
             {
                 await probe.ConnectAsync(IPAddress.Loopback, port);
+
+                // A whole request, not a bare connect: a client that leaves at once makes HAProxy drop its backend
+                // connection before (or without) the header, which the listener would rightly count as rejected.
+                await Net.SendRawAsync(probe, "/whoami", close: true).WaitAsync(Bound);
                 return true;
             }
             catch (SocketException)
