@@ -76,7 +76,8 @@ try {
   step('WebSocket open and echoing; the page shows 1 connection');
 
   // A slow request in flight (3 s, it does not acknowledge) keeps the drain running long enough to watch its countdown.
-  await wsPage.evaluate((url) => { window.e2eSlow = fetch(url, { mode: 'no-cors' }).then(() => 'done', (e) => e.message); }, `${address}/slow?ms=3000`);
+  // Sent from this script (Node's fetch), not from a background tab, whose network activity the browser may defer.
+  const slow = fetch(`${address}/slow?ms=3000`).then((r) => r.status, (e) => e.message);
   await page.waitForFunction(() => Number(document.querySelector('#listeners tbody tr[data-name="e2e-ws"] td.served').textContent) >= 2, { timeout: STEP });
   await page.bringToFront();
 
@@ -114,6 +115,8 @@ try {
   const closeCode = await wsPage.evaluate(() => window.e2eClose);
   if (closeCode !== 1001) throw new Error(`WebSocket closed with ${closeCode}, expected 1001`);
   step(`drain ended: ${outcome}; ${acks} acknowledgement; WebSocket closed with ${closeCode}`);
+  const slowStatus = await slow;
+  if (slowStatus !== 200) throw new Error(`the slow request in flight during the drain ended with '${slowStatus}', expected 200`);
   result.outcome = outcome;
 
   await page.waitForFunction(() => !document.querySelector('#listeners tbody tr[data-name="e2e-ws"]'), { timeout: STEP });
