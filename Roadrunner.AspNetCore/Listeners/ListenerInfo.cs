@@ -172,7 +172,6 @@ public sealed record ListenerInfo
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? CertificateReloadError { get; init; }
 
-    /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
     /// <summary>Whether connections start with a PROXY protocol header (<see cref="ListenerOptions.ProxyProtocol"/>).</summary>
     public ProxyProtocolMode ProxyProtocol { get; init; }
 
@@ -181,6 +180,13 @@ public sealed record ListenerInfo
     /// an untrusted address, since the listener started.
     /// </summary>
     public long ProxyProtocolRejected { get; init; }
+
+    /// <summary>
+    /// The proxies a PROXY protocol header is accepted from (<see cref="ListenerOptions.TrustedProxies"/>);
+    /// <see langword="null"/> when none is listed (a header is then accepted from everyone), and then left out of JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? TrustedProxies { get; init; }
 
     /// <summary>
     /// The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>; <c>http://localhost</c> for a Unix domain socket
