@@ -193,6 +193,9 @@ public sealed class AdminListenerChangesTests : IDisposable
         // An empty patch changes nothing and answers the object.
         using var empty = await admin.PatchJsonAsync("/admin/listeners/merge", "{}");
         empty.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Audited like every mutating call.
+        (await Net.EventuallyAsync(() => app.Logs.Any(l => l.Contains("Admin update of listener 'merge'", StringComparison.Ordinal) && l.Contains(": 200 (PATCH", StringComparison.Ordinal)), Bound)).ShouldBeTrue();
     }
 
     [Fact]
@@ -281,6 +284,7 @@ public sealed class AdminListenerChangesTests : IDisposable
         }
 
         (await ThumbprintSeenAsync(url)).ShouldBe(second.Thumbprint);
+        (await Net.EventuallyAsync(() => app.Logs.Any(l => l.Contains("Admin replace-certificate of listener 'tls'", StringComparison.Ordinal)), Bound)).ShouldBeTrue();
 
         // PEM certificate + key works the same way.
         using (var pem = await admin.PostJsonAsync("/admin/listeners/tls/certificate", $$"""{"certificatePath":{{first.PemJson}},"certificateKeyPath":{{first.KeyJson}}}"""))
