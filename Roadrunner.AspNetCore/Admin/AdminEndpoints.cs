@@ -22,6 +22,9 @@ internal static class AdminEndpoints
 
     private static readonly string[] Json = ["application/json"];
 
+    // Serializes PATCH read-modify-write cycles (rare admin calls; never on a request or accept path).
+    private static readonly SemaphoreSlim PatchGate = new(1, 1);
+
     public static void Map(RouteGroupBuilder group, string prefix, AdminAccess access)
     {
         var listeners = group.MapGet("/listeners", access.Wrap(null, List)).Described(named: false)
@@ -308,16 +311,18 @@ internal static class AdminEndpoints
             return Draining(name);
         }
 
-        // A copy of what runs now: the patch changes only what it names (UpdateAsync takes complete options).
-        var options = listener.Options.Clone();
-        if (!AdminListenerMapping.TryPatch(request!, options, out problem))
-        {
-            return problem!;
-        }
-
         ListenerInfo? info;
+        await PatchGate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         try
         {
+            // A copy of what runs now: the patch changes only what it names (UpdateAsync takes complete options). Patches
+            // take turns from reading to publishing, so two concurrent ones both apply instead of the last undoing the first.
+            var options = listener.Options.Clone();
+            if (!AdminListenerMapping.TryPatch(request!, options, out problem))
+            {
+                return problem!;
+            }
+
             info = await listeners.UpdateAsync(name, options, context.RequestAborted).ConfigureAwait(false);
         }
         catch (OptionsValidationException ex)
@@ -332,6 +337,10 @@ internal static class AdminEndpoints
         {
             // It started draining between the check and the update.
             return Draining(name);
+        }
+        finally
+        {
+            PatchGate.Release();
         }
 
         return info is null ? AdminProblems.NotFound(name) : Ok(info);

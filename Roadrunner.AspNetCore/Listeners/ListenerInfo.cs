@@ -10,7 +10,8 @@ namespace Roadrunner.AspNetCore;
 /// <remarks>
 /// Serializes with System.Text.Json as it is (web defaults, or <see cref="RoadrunnerJsonContext"/>), as
 /// <c>{"name","address","port","scheme","protocols","status","activeConnections","maxConnections","requestsServed","rejected","startedAt",</c>
-/// then the limits <c>"maxConnectionsBehavior","maxRequestBodySize","requestHeadersTimeoutMs","keepAliveTimeoutMs","maxRequestsPerConnection","minRequestBodyDataRate","maxConcurrentRequests","rateLimit","throttled","rateLimited"}</c>:
+/// then the limits <c>"maxConnectionsBehavior","maxRequestBodySize","requestHeadersTimeoutMs","keepAliveTimeoutMs","maxRequestsPerConnection","minRequestBodyDataRate","maxConcurrentRequests","rateLimit","throttled","rateLimited",</c>
+/// then <c>"proxyProtocol","proxyProtocolRejected"}</c>, and only when set <c>"trustedProxies"</c> and, for TLS, <c>"certificate","clientCertificateMode"</c>...:
 /// the endpoint as <see cref="Address"/> and <see cref="Port"/>, enums as strings, <see cref="ConnectionsRejected"/>
 /// as <c>rejected</c>; <see cref="EndPoint"/> and <see cref="Url"/> are left out (they follow from the others).
 /// </remarks>
