@@ -40,6 +40,36 @@ public sealed class DashboardStreamTests
     }
 
     [Fact]
+    public async Task Rows_carry_the_throttled_and_rate_limited_counts()
+    {
+        await using var app = ExampleApp.Start();
+        using var admin = app.Admin();
+        using var timeout = new CancellationTokenSource(Patience);
+        var created = await admin.CreateListenerAsync("limited", """ "rateLimit":{"permitsPerSecond":1,"burst":1} """);
+        var refused = 0;
+        using (var client = ExampleApp.Client(ExampleHttp.UrlOf(created)))
+        {
+            // Three at once past a bucket of one: a refill can fall between two of them, never between all three.
+            for (var i = 0; i < 3; i++)
+            {
+                using var answer = await client.GetAsync(new Uri("/", UriKind.Relative), timeout.Token);
+                refused += answer.StatusCode == System.Net.HttpStatusCode.TooManyRequests ? 1 : 0;
+            }
+        }
+
+        refused.ShouldBeGreaterThanOrEqualTo(1);
+
+        using var response = await admin.GetAsync(new Uri("/admin/ui/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var (type, snapshot) = await NextAsync(reader, timeout.Token);
+        type.ShouldBe("snapshot");
+        var columns = snapshot.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+        var row = snapshot.GetProperty("rows").EnumerateArray().Single(r => r[0].GetString() == "limited");
+        row[columns.IndexOf("rateLimited")].GetInt64().ShouldBe(refused);
+        row[columns.IndexOf("throttled")].GetInt64().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task The_stream_sends_a_snapshot_then_a_delta_with_a_new_listener_long_before_the_next_tick_and_its_removal()
     {
         await using var app = ExampleApp.Start();

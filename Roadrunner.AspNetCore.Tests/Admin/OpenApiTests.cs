@@ -17,6 +17,8 @@ public sealed class OpenApiTests
         ("/admin/listeners/{name}/notify-drain", "post", "Roadrunner.NotifyDrain", ["202", "400", "401", "403", "404", "413", "415"]),
         ("/admin/listeners/{name}/suspend", "post", "Roadrunner.SuspendListener", ["200", "401", "403", "404", "409"]),
         ("/admin/listeners/{name}/resume", "post", "Roadrunner.ResumeListener", ["200", "401", "403", "404", "409"]),
+        ("/admin/listeners/{name}", "patch", "Roadrunner.UpdateListener", ["200", "400", "401", "403", "404", "409", "413", "415"]),
+        ("/admin/listeners/{name}/certificate", "post", "Roadrunner.ReplaceCertificate", ["200", "400", "401", "403", "404", "409", "413", "415"]),
         ("/admin/ui", "get", "Roadrunner.Dashboard", ["200", "401", "403"]),
         ("/admin/ui/events", "get", "Roadrunner.DashboardEvents", ["200", "401", "403"]),
     ];
@@ -55,7 +57,7 @@ public sealed class OpenApiTests
                 parameters.EnumerateArray().ShouldContain(x => x.GetProperty("name").GetString() == "name" && x.GetProperty("in").GetString() == "path", $"{method} {path}");
             }
 
-            if (operationId is "Roadrunner.CreateListener" or "Roadrunner.DrainListener" or "Roadrunner.NotifyDrain")
+            if (operationId is "Roadrunner.CreateListener" or "Roadrunner.DrainListener" or "Roadrunner.NotifyDrain" or "Roadrunner.UpdateListener" or "Roadrunner.ReplaceCertificate")
             {
                 operation.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _).ShouldBeTrue(operationId);
             }
@@ -65,5 +67,8 @@ public sealed class OpenApiTests
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
         schemas.GetProperty("ListenerInfo").GetProperty("properties").TryGetProperty("activeConnections", out _).ShouldBeTrue();
         schemas.GetProperty("CreateListenerRequest").GetProperty("properties").TryGetProperty("maxConnections", out _).ShouldBeTrue();
+        schemas.GetProperty("CreateListenerRequest").GetProperty("properties").TryGetProperty("rateLimit", out _).ShouldBeTrue();
+        schemas.GetProperty("UpdateListenerRequest").GetProperty("properties").TryGetProperty("maxConcurrentRequests", out _).ShouldBeTrue();
+        schemas.GetProperty("ReplaceCertificateRequest").GetProperty("properties").TryGetProperty("certificateKeyPath", out _).ShouldBeTrue();
     }
 }

@@ -18,7 +18,9 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
     private const string Victim = "victim";
 
     private static readonly string[] BodyFields =
-        ["name", "address", "port", "protocols", "maxConnections", "certificatePath", "certificatePassword", "timeoutMs", "deadlineMs"];
+        ["name", "address", "port", "protocols", "maxConnections", "certificatePath", "certificatePassword", "timeoutMs", "deadlineMs",
+         "certificateKeyPath", "maxConnectionsBehavior", "maxRequestBodySize", "requestHeadersTimeoutMs", "keepAliveTimeoutMs", "maxRequestsPerConnection",
+         "minRequestBodyDataRate", "maxConcurrentRequests", "rateLimit", "proxyProtocol", "trustedProxies", "clientCertificateMode"];
 
     private static readonly string[] Charsets =
         ["utf-8", "UTF-8", "\"utf-8\"", "utf8", "utf-16", "utf-16le", "utf-16be", "unicode", "utf-32", "latin1", "iso-8859-1", "us-ascii", "utf-7", "", "\"\"", "foo", "utf-8, utf-16"];
@@ -122,6 +124,10 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
             // Deleted, or drained (a drain answers once the listener is gone and its name free).
             await app.Manager.StartAsync(Victim, new ListenerOptions());
         }
+        else if (request.Method == HttpMethod.Patch)
+        {
+            await app.Manager.UpdateAsync(Victim, new ListenerOptions());
+        }
 
         Snapshot(app).ShouldBe(before, $"{request} -> {status}: could not restore the listeners");
         return status;
@@ -173,7 +179,15 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
             (4, Token.Select(t => JsonSerializer.Serialize("p" + t))),
             (2, Gen.OneOf("\"victim\"", "\"VICTIM\"", "\"admin\"", "\"public\"", "\"\"", "\"a b\"", "\"t1\\n\"", "\"t1/x\"", "42", "null")),
             (1, JsonValue)),
-        "timeoutMs" or "deadlineMs" or "maxConnections" => Gen.Frequency((3, JsonNumber), (1, JsonValue)),
+        "timeoutMs" or "deadlineMs" or "maxConnections" or "maxConcurrentRequests" or "maxRequestBodySize" or "requestHeadersTimeoutMs"
+            or "keepAliveTimeoutMs" or "maxRequestsPerConnection" => Gen.Frequency((3, JsonNumber), (1, JsonValue)),
+        "rateLimit" => Gen.Frequency(
+            (2, Gen.Select(JsonNumber, JsonNumber).Select((a, b) => $"{{\"permitsPerSecond\":{a},\"burst\":{b}}}")),
+            (1, JsonValue)),
+        "minRequestBodyDataRate" => Gen.Frequency(
+            (2, Gen.Select(JsonNumber, JsonNumber).Select((a, b) => $"{{\"bytesPerSecond\":{a},\"gracePeriodMs\":{b}}}")),
+            (1, JsonValue)),
+        "trustedProxies" => Gen.Frequency((2, JsonString.Array[0, 3].Select(items => $"[{string.Join(',', items)}]")), (1, JsonValue)),
         _ => JsonValue,
     };
 
@@ -195,7 +209,15 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
     /// </summary>
     private static Gen<(string Json, string? Flaw)> NearlyValid(string path)
     {
-        var valid = path.EndsWith("/drain", StringComparison.Ordinal)
+        var valid = path.EndsWith("/certificate", StringComparison.Ordinal)
+            ? Gen.OneOf("\"/nonexistent/x.pfx\"", "\"/etc/passwd\"").Select(file => new[] { ("certificatePath", file), ("certificatePassword", "\"pw\"") })
+            : path.StartsWith("PATCH ", StringComparison.Ordinal)
+            ? Gen.Select(Gen.Int[1, 1000], Gen.Int[1, 1000]).Select((concurrent, perConnection) => new[]
+            {
+                ("maxConcurrentRequests", concurrent.ToString(CultureInfo.InvariantCulture)),
+                ("maxRequestsPerConnection", perConnection.ToString(CultureInfo.InvariantCulture)),
+            })
+            : path.EndsWith("/drain", StringComparison.Ordinal)
             ? Gen.Int[0, 600_000].Select(ms => new[] { ("timeoutMs", ms.ToString(CultureInfo.InvariantCulture)) })
             : path.EndsWith("/notify-drain", StringComparison.Ordinal)
                 ? Gen.Int[0, 600_000].Select(ms => new[] { ("deadlineMs", ms.ToString(CultureInfo.InvariantCulture)) })
@@ -218,6 +240,7 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
                 1 => ([.. properties, (char.ToUpperInvariant(key[0]) + key[1..], value)], key),
                 2 => (properties.Select(p => p.Item2.StartsWith('"') ? p : (p.Item1, $"\"{p.Item2}\"")).ToArray(), firstNumber),
                 3 => ([.. properties, ("extra", "1")], "extra"),
+                4 when path.StartsWith("PATCH ", StringComparison.Ordinal) => ([.. properties, ("maxConnectionsBehavior", pick % 2 == 0 ? "1" : "\"Close, Backlog\"")], "maxConnectionsBehavior"),
                 4 => ([.. properties, ("protocols", pick % 2 == 0 ? "1" : "\"Http1, Http2\"")], "protocols"),
                 _ => (properties, (string?)null),
             };
@@ -254,11 +277,13 @@ public sealed class AdminInputPropertyTests(ITestOutputHelper output)
         (3, Gen.Const((HttpMethod.Post, "/admin/listeners"))),
         (1, PathName.Select(n => (HttpMethod.Delete, $"/admin/listeners/{Uri.EscapeDataString(n)}"))),
         (2, PathName.Select(n => (HttpMethod.Post, $"/admin/listeners/{Uri.EscapeDataString(n)}/drain"))),
-        (2, PathName.Select(n => (HttpMethod.Post, $"/admin/listeners/{Uri.EscapeDataString(n)}/notify-drain"))));
+        (2, PathName.Select(n => (HttpMethod.Post, $"/admin/listeners/{Uri.EscapeDataString(n)}/notify-drain"))),
+        (2, PathName.Select(n => (HttpMethod.Patch, $"/admin/listeners/{Uri.EscapeDataString(n)}"))),
+        (1, PathName.Select(n => (HttpMethod.Post, $"/admin/listeners/{Uri.EscapeDataString(n)}/certificate"))));
 
     private static readonly Gen<AdminRequest> AdminRequests =
-        Route.SelectMany(route => Gen.Select(Body(route.Path), ContentType).Select((body, contentType) =>
-            new AdminRequest(route.Method, route.Path, body.Body, contentType, route.Method == HttpMethod.Post ? body.Flaw : null)));
+        Route.SelectMany(route => Gen.Select(Body(route.Method == HttpMethod.Patch ? $"PATCH {route.Path}" : route.Path), ContentType).Select((body, contentType) =>
+            new AdminRequest(route.Method, route.Path, body.Body, contentType, route.Method == HttpMethod.Post || route.Method == HttpMethod.Patch ? body.Flaw : null)));
 
     private static string Object((string Key, string Value)[] properties) =>
         "{" + string.Join(',', properties.Select(p => $"{p.Key}:{p.Value}")) + "}";

@@ -68,5 +68,16 @@ public static class ExampleHttp
         return [.. list.EnumerateArray().Select(l => l.GetProperty("name").GetString()!)];
     }
 
+    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string path, string json) =>
+        client.PatchAsync(new Uri(path, UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"));
+
+    /// <summary>GETs one listener's JSON object (200 expected).</summary>
+    public static async Task<JsonElement> GetListenerJsonAsync(this HttpClient admin, string name)
+    {
+        using var response = await admin.GetAsync(new Uri($"/admin/listeners/{name}", UriKind.Relative));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await response.JsonAsync();
+    }
+
     public static MediaTypeHeaderValue? MediaType(this HttpResponseMessage response) => response.Content.Headers.ContentType;
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roadrunner.AspNetCore.Listeners;
 
 namespace Roadrunner.AspNetCore.Admin;
 
@@ -20,6 +21,9 @@ internal static class AdminEndpoints
     public const string Tag = "Roadrunner admin";
 
     private static readonly string[] Json = ["application/json"];
+
+    // Serializes PATCH read-modify-write cycles (rare admin calls; never on a request or accept path).
+    private static readonly SemaphoreSlim PatchGate = new(1, 1);
 
     public static void Map(RouteGroupBuilder group, string prefix, AdminAccess access)
     {
@@ -84,6 +88,28 @@ internal static class AdminEndpoints
             .WithDescription("Starts accepting again; the connects queued in the backlog meanwhile are served.");
         Produces<ListenerInfo>(resume, StatusCodes.Status200OK);
         Problems(resume, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The routes that change a running listener: <c>PATCH {name}</c> and <c>POST {name}/certificate</c>.</summary>
+    public static void MapChanges(RouteGroupBuilder group, AdminAccess access)
+    {
+        var update = group.MapPatch("/listeners/{name}", access.Wrap("update", Update)).Described(named: true)
+            .WithName("Roadrunner.UpdateListener")
+            .WithSummary("Changes a running listener's limits")
+            .WithDescription("JSON merge patch of the connection cap and the per-listener limits: a field with a value sets it, null clears it back to the default, an absent field keeps its value. New connections and requests see the new values at once; nothing is dropped. A field that cannot change live (address, port, protocols, certificate, PROXY protocol, client certificates) is a 409, as is a draining listener.");
+        Accepts<UpdateListenerRequest>(update, optional: false);
+        Produces<ListenerInfo>(update, StatusCodes.Status200OK);
+        Problems(update, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        BodyProblems(update);
+
+        var certificate = group.MapPost("/listeners/{name}/certificate", access.Wrap("replace-certificate", ReplaceCertificate)).Described(named: true)
+            .WithName("Roadrunner.ReplaceCertificate")
+            .WithSummary("Replaces a TLS listener's certificate")
+            .WithDescription("Loads the certificate files (PKCS#12 + password, or PEM certificate + key) and serves them to new connections at once; open connections keep theirs. A file that does not load is a 400 and the old certificate is kept; a plaintext listener is a 409.");
+        Accepts<ReplaceCertificateRequest>(certificate, optional: false);
+        Produces<ListenerInfo>(certificate, StatusCodes.Status200OK);
+        Problems(certificate, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        BodyProblems(certificate);
     }
 
     /// <summary>
@@ -258,6 +284,109 @@ internal static class AdminEndpoints
 
         return info is null ? AdminProblems.NotFound(name) : Ok(info);
     }
+
+    private static async Task<IResult> Update(HttpContext context)
+    {
+        var name = Name(context);
+        var (request, problem) = await AdminBody.ReadAsync<UpdateListenerRequest>(context, optional: false).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var listeners = context.RequestServices.GetRequiredService<IListenerManager>();
+        if (listeners is not ListenerManager manager)
+        {
+            // The admin code patches the running options, which only Roadrunner's own manager exposes.
+            return AdminProblems.Create(StatusCodes.Status501NotImplemented, "The registered IListenerManager is not Roadrunner's: PATCH needs its running options. Remove the replacement registration.");
+        }
+
+        if (manager.Find(name) is not { } listener)
+        {
+            return AdminProblems.NotFound(name);
+        }
+
+        if (listener.Status == ListenerStatus.Draining)
+        {
+            return Draining(name);
+        }
+
+        ListenerInfo? info;
+        await PatchGate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            // A copy of what runs now: the patch changes only what it names (UpdateAsync takes complete options). Patches
+            // take turns from reading to publishing, so two concurrent ones both apply instead of the last undoing the first.
+            var options = listener.Options.Clone();
+            if (!AdminListenerMapping.TryPatch(request!, options, out problem))
+            {
+                return problem!;
+            }
+
+            info = await listeners.UpdateAsync(name, options, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return AdminProblems.FromOptionsValidation(ex);
+        }
+        catch (ListenerUpdateException ex)
+        {
+            return AdminListenerMapping.CannotChange(AdminListenerMapping.FieldOfOption(ex.Key));
+        }
+        catch (InvalidOperationException)
+        {
+            // It started draining between the check and the update.
+            return Draining(name);
+        }
+        finally
+        {
+            PatchGate.Release();
+        }
+
+        return info is null ? AdminProblems.NotFound(name) : Ok(info);
+    }
+
+    private static async Task<IResult> ReplaceCertificate(HttpContext context)
+    {
+        var name = Name(context);
+        var (request, problem) = await AdminBody.ReadAsync<ReplaceCertificateRequest>(context, optional: false).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(request!.CertificatePath))
+        {
+            return AdminProblems.Field("certificatePath", "is required: the path of a PKCS#12 (.pfx) file, or of a PEM certificate with certificateKeyPath");
+        }
+
+        if (request.CertificatePassword is not null && request.CertificateKeyPath is not null)
+        {
+            return AdminProblems.Field("certificateKeyPath", "give certificatePassword for a PKCS#12 file or certificateKeyPath for a PEM certificate, not both");
+        }
+
+        var listeners = context.RequestServices.GetRequiredService<IListenerManager>();
+        ListenerInfo? info;
+        try
+        {
+            var certificate = new ListenerCertificate { Path = request.CertificatePath, Password = request.CertificatePassword, KeyPath = request.CertificateKeyPath };
+            info = await listeners.ReplaceCertificateFromFileAsync(name, certificate, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            // The old certificate is still served; the message says why the new one did not load.
+            return AdminProblems.FromOptionsValidation(ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return AdminProblems.Create(StatusCodes.Status409Conflict, ex.Message);
+        }
+
+        return info is null ? AdminProblems.NotFound(name) : Ok(info);
+    }
+
+    private static IResult Draining(string name) =>
+        AdminProblems.Create(StatusCodes.Status409Conflict, $"Listener '{AdminProblems.Printable(name)}' is draining: its options no longer change. Start a new listener instead.");
 
     private static void NamedRoute([FromRoute] string name)
     {

@@ -10,6 +10,8 @@ namespace Roadrunner.AspNetCore.Admin;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CreateListenerRequest))]
+[JsonSerializable(typeof(UpdateListenerRequest))]
+[JsonSerializable(typeof(ReplaceCertificateRequest))]
 [JsonSerializable(typeof(DrainRequest))]
 [JsonSerializable(typeof(NotifyDrainRequest))]
 [JsonSerializable(typeof(DrainResponse))]

@@ -119,6 +119,6 @@ internal static partial class AdminProblems
             ?? (key.Length == 0 || char.IsLower(key[0]) ? key : char.ToLowerInvariant(key[0]) + key[1..]);
     }
 
-    [GeneratedRegex(@"^Roadrunner:Listeners:[^:]*:(?<key>[A-Za-z]+): (?<message>.*)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    [GeneratedRegex(@"^Roadrunner:Listeners:[^:]*:(?<key>[A-Za-z]+(?::[^:\s]+)*): (?<message>.*)$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex OptionsFailure();
 }

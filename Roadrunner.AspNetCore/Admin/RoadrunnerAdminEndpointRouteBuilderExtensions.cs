@@ -12,7 +12,8 @@ public static class RoadrunnerAdminEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the admin API under <paramref name="prefix"/>: <c>GET/POST {prefix}/listeners</c>,
     /// <c>GET/DELETE {prefix}/listeners/{name}</c> and <c>POST {prefix}/listeners/{name}/drain</c>, <c>/notify-drain</c>,
-    /// <c>/suspend</c>, <c>/resume</c>. UTF-8 JSON in and out, RFC 9457 problem details for every error, and OpenAPI metadata
+    /// <c>/suspend</c>, <c>/resume</c>, <c>PATCH {prefix}/listeners/{name}</c> (live limits) and
+    /// <c>POST {prefix}/listeners/{name}/certificate</c>. UTF-8 JSON in and out, RFC 9457 problem details for every error, and OpenAPI metadata
     /// for every operation and status.
     /// </summary>
     /// <remarks>
@@ -28,6 +29,7 @@ public static class RoadrunnerAdminEndpointRouteBuilderExtensions
     {
         var (group, access, trimmed) = MapGroup(endpoints, prefix, "Admin");
         AdminEndpoints.Map(group, trimmed, access);
+        AdminEndpoints.MapChanges(group, access);
         return group;
     }
 

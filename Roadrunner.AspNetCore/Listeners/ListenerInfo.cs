@@ -10,7 +10,8 @@ namespace Roadrunner.AspNetCore;
 /// <remarks>
 /// Serializes with System.Text.Json as it is (web defaults, or <see cref="RoadrunnerJsonContext"/>), as
 /// <c>{"name","address","port","scheme","protocols","status","activeConnections","maxConnections","requestsServed","rejected","startedAt",</c>
-/// then the limits <c>"maxConnectionsBehavior","maxRequestBodySize","requestHeadersTimeoutMs","keepAliveTimeoutMs","maxRequestsPerConnection","minRequestBodyDataRate","maxConcurrentRequests","rateLimit","throttled","rateLimited"}</c>:
+/// then the limits <c>"maxConnectionsBehavior","maxRequestBodySize","requestHeadersTimeoutMs","keepAliveTimeoutMs","maxRequestsPerConnection","minRequestBodyDataRate","maxConcurrentRequests","rateLimit","throttled","rateLimited",</c>
+/// then <c>"proxyProtocol","proxyProtocolRejected"}</c>, and only when set <c>"trustedProxies"</c> and, for TLS, <c>"certificate","clientCertificateMode"</c>...:
 /// the endpoint as <see cref="Address"/> and <see cref="Port"/>, enums as strings, <see cref="ConnectionsRejected"/>
 /// as <c>rejected</c>; <see cref="EndPoint"/> and <see cref="Url"/> are left out (they follow from the others).
 /// </remarks>
@@ -172,7 +173,6 @@ public sealed record ListenerInfo
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? CertificateReloadError { get; init; }
 
-    /// <summary>The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>. Not serialized.</summary>
     /// <summary>Whether connections start with a PROXY protocol header (<see cref="ListenerOptions.ProxyProtocol"/>).</summary>
     public ProxyProtocolMode ProxyProtocol { get; init; }
 
@@ -181,6 +181,13 @@ public sealed record ListenerInfo
     /// an untrusted address, since the listener started.
     /// </summary>
     public long ProxyProtocolRejected { get; init; }
+
+    /// <summary>
+    /// The proxies a PROXY protocol header is accepted from (<see cref="ListenerOptions.TrustedProxies"/>);
+    /// <see langword="null"/> when none is listed (a header is then accepted from everyone), and then left out of JSON.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? TrustedProxies { get; init; }
 
     /// <summary>
     /// The base URL of the listener, e.g. <c>http://127.0.0.1:5080</c>; <c>http://localhost</c> for a Unix domain socket

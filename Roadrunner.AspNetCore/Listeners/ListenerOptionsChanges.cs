@@ -25,6 +25,20 @@ internal static class ListenerOptionsChanges
         nameof(ListenerOptions.CertificateSubject),
         nameof(ListenerOptions.CertificateStoreName),
         nameof(ListenerOptions.CertificateStoreLocation),
+
+        // Read once when the listener starts (its accept path, socket file and TLS set-up): a reload replaces the
+        // listener for them, and UpdateAsync refuses them rather than accepting a change that would do nothing.
+        nameof(ListenerOptions.ProxyProtocol),
+        nameof(ListenerOptions.TrustedProxies),
+        nameof(ListenerOptions.ProxyProtocolHeaderTimeout),
+        nameof(ListenerOptions.UnixSocketMode),
+        nameof(ListenerOptions.ReloadCertificates),
+        nameof(ListenerOptions.CertificatePollInterval),
+        nameof(ListenerOptions.SniCertificates),
+        nameof(ListenerOptions.ClientCertificateMode),
+        nameof(ListenerOptions.ClientCertificateAuthorityPaths),
+        nameof(ListenerOptions.ClientCertificateThumbprints),
+        nameof(ListenerOptions.ClientCertificateRevocationMode),
     ];
 
     // Every public property but the fixed ones, so a limit added to ListenerOptions is live-updatable and compared
@@ -59,7 +73,37 @@ internal static class ListenerOptionsChanges
             : !string.Equals(current.CertificateSubject, next.CertificateSubject, StringComparison.Ordinal) ? nameof(ListenerOptions.CertificateSubject)
             : current.CertificateStoreName != next.CertificateStoreName ? nameof(ListenerOptions.CertificateStoreName)
             : current.CertificateStoreLocation != next.CertificateStoreLocation ? nameof(ListenerOptions.CertificateStoreLocation)
+            : current.ProxyProtocol != next.ProxyProtocol ? nameof(ListenerOptions.ProxyProtocol)
+            : !SameList(current.TrustedProxies, next.TrustedProxies) ? nameof(ListenerOptions.TrustedProxies)
+            : current.ProxyProtocolHeaderTimeout != next.ProxyProtocolHeaderTimeout ? nameof(ListenerOptions.ProxyProtocolHeaderTimeout)
+            : !string.Equals(current.UnixSocketMode, next.UnixSocketMode, StringComparison.Ordinal) ? nameof(ListenerOptions.UnixSocketMode)
+            : current.ReloadCertificates != next.ReloadCertificates ? nameof(ListenerOptions.ReloadCertificates)
+            : current.CertificatePollInterval != next.CertificatePollInterval ? nameof(ListenerOptions.CertificatePollInterval)
+            : !SameCertificates(current.SniCertificates, next.SniCertificates) ? nameof(ListenerOptions.SniCertificates)
+            : current.ClientCertificateMode != next.ClientCertificateMode ? nameof(ListenerOptions.ClientCertificateMode)
+            : !SameList(current.ClientCertificateAuthorityPaths, next.ClientCertificateAuthorityPaths) ? nameof(ListenerOptions.ClientCertificateAuthorityPaths)
+            : !SameList(current.ClientCertificateThumbprints, next.ClientCertificateThumbprints) ? nameof(ListenerOptions.ClientCertificateThumbprints)
+            : current.ClientCertificateRevocationMode != next.ClientCertificateRevocationMode ? nameof(ListenerOptions.ClientCertificateRevocationMode)
             : null;
+    }
+
+    // A missing list and an empty one mean the same (no entry).
+    private static bool SameList(IList<string>? a, IList<string>? b) =>
+        (a is null || a.Count == 0) ? (b is null || b.Count == 0) : b is not null && a.SequenceEqual(b, StringComparer.Ordinal);
+
+    private static bool SameCertificates(IDictionary<string, ListenerCertificate>? a, IDictionary<string, ListenerCertificate>? b)
+    {
+        if (a is null || a.Count == 0)
+        {
+            return b is null || b.Count == 0;
+        }
+
+        return b is not null
+            && a.Count == b.Count
+            && a.All(e => b.TryGetValue(e.Key, out var other)
+                && string.Equals(e.Value?.Path, other?.Path, StringComparison.Ordinal)
+                && string.Equals(e.Value?.Password, other?.Password, StringComparison.Ordinal)
+                && string.Equals(e.Value?.KeyPath, other?.KeyPath, StringComparison.Ordinal));
     }
 
     /// <summary>The live keys whose values differ, as <c>Key: old → new</c>; empty when none does.</summary>

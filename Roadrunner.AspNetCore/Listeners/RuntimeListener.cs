@@ -141,6 +141,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         RequestsRateLimited = Limits.RateLimited,
         ProxyProtocol = Options.ProxyProtocol,
         ProxyProtocolRejected = _admission.ProxyProtocolRejected,
+        TrustedProxies = Options.TrustedProxies is { Count: > 0 } trusted ? [.. trusted] : null,
         Certificate = Tls?.CertificateInfo,
         ClientCertificateMode = Tls is null ? null : Options.ClientCertificateMode,
         ClientCertificatesRejected = Tls?.ClientPolicy?.Rejected ?? 0,

@@ -14,7 +14,7 @@ namespace Roadrunner.AspNetCore.Admin.Dashboard;
 internal sealed class DashboardFrames(IListenerManager listeners, DashboardFeed feed)
 {
     public static readonly string[] Columns =
-        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "requestsPerSecond"];
+        ["name", "address", "port", "scheme", "protocols", "status", "activeConnections", "maxConnections", "requestsServed", "rejected", "requestsPerSecond", "throttled", "rateLimited"];
 
     private static readonly TimeSpan RateWindow = TimeSpan.FromMilliseconds(900);
 
@@ -124,6 +124,8 @@ internal sealed class DashboardFrames(IListenerManager listeners, DashboardFeed 
         json.WriteNumberValue(info.RequestsServed);
         json.WriteNumberValue(info.ConnectionsRejected);
         json.WriteNumberValue(row.Rate);
+        json.WriteNumberValue(info.RequestsThrottled);
+        json.WriteNumberValue(info.RequestsRateLimited);
         json.WriteEndArray();
     }
 
@@ -169,6 +171,7 @@ internal sealed class DashboardFrames(IListenerManager listeners, DashboardFeed 
         public bool SameAs(Row other) =>
             other.Info.Status == Info.Status && other.Info.ActiveConnections == Info.ActiveConnections
             && other.Info.RequestsServed == Info.RequestsServed && other.Info.ConnectionsRejected == Info.ConnectionsRejected
-            && other.Info.MaxConnections == Info.MaxConnections && other.Rate.Equals(Rate) && other.Info.Port == Info.Port;
+            && other.Info.MaxConnections == Info.MaxConnections && other.Rate.Equals(Rate) && other.Info.Port == Info.Port
+            && other.Info.RequestsThrottled == Info.RequestsThrottled && other.Info.RequestsRateLimited == Info.RequestsRateLimited;
     }
 }
