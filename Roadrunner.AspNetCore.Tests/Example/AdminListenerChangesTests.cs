@@ -336,7 +336,7 @@ public sealed class AdminListenerChangesTests : IDisposable
     [Fact]
     public async Task A_unix_socket_listener_is_created_and_curl_and_HttpClient_get_200_over_the_socket()
     {
-        await HaProxyTests.EnsureToolsAsync("curl");
+        await ExternalTools.RequireAsync("curl");
         await using var app = ExampleApp.Start();
         using var admin = app.Admin();
         var path = Path.Combine(_folder, "admin.sock");
@@ -385,7 +385,7 @@ public sealed class AdminListenerChangesTests : IDisposable
     [Fact]
     public async Task A_proxy_protocol_v1_listener_shows_the_address_the_header_claims()
     {
-        await HaProxyTests.EnsureToolsAsync("curl");
+        await ExternalTools.RequireAsync("curl");
         await using var app = ExampleApp.Start();
         using var admin = app.Admin();
         var created = await admin.CreateListenerAsync("pp", """ "proxyProtocol":"V1","trustedProxies":["127.0.0.1"] """);
