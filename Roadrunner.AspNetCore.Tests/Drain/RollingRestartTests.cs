@@ -97,7 +97,10 @@ public sealed class RollingRestartTests
                 (await Net.ReadUntilClosedAsync(socket, Bound)).ShouldBe((0, false)); // a clean FIN, no reset
             }
 
-            // The drain after the delay finds only the connection that stayed idle, and closes it with a FIN too.
+            // The server forgets a connection once its handlers are done and its socket is closed, a moment after the
+            // client saw the FIN. Then the drain after the delay finds only the connection that stayed idle, and closes
+            // it with a FIN too.
+            (await Net.EventuallyAsync(() => app.Manager.GetListener("pooled")?.ActiveConnections == 1)).ShouldBeTrue();
             time.Advance(TimeSpan.FromSeconds(5));
             var started = await events.WaitForAsync<DrainStartedEvent>(RoadrunnerEvents.DrainStarted, e => e.ListenerName == "pooled", Bound);
             started.Connections.ShouldBe(1);
