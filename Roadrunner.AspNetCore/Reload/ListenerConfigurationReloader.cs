@@ -282,16 +282,17 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
     private void Finish(
         List<ConfigurationReloadFailedEvent> failures, List<string> started, List<string> updated, List<string> replaced, List<string> removed)
     {
+        // Readiness shows a bad edit until a reload applies everything; set before the events go out, so whoever reacts
+        // to one already sees it in the health check.
+        _manager.ReloadProblem = failures.Count == 0
+            ? null
+            : $"Configuration reload failed: {string.Join(" ", failures.Select(f => f.Message))} Listeners keep their previous configuration until a reload succeeds.";
+
         foreach (var failure in failures)
         {
             RoadrunnerLog.ConfigurationReloadFailed(_diagnostics.HostingLogger, failure.Key, failure.ListenerName, failure.Message);
             _diagnostics.Write(RoadrunnerEvents.ConfigurationReloadFailed, failure, static f => f);
         }
-
-        // Readiness shows a bad edit until a reload applies everything.
-        _manager.ReloadProblem = failures.Count == 0
-            ? null
-            : $"Configuration reload failed: {string.Join(" ", failures.Select(f => f.Message))} Listeners keep their previous configuration until a reload succeeds.";
 
         if (started.Count + updated.Count + replaced.Count + removed.Count == 0)
         {
