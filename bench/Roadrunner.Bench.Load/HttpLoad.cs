@@ -1,14 +1,22 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 
 namespace Roadrunner.Bench.Load;
 
 /// <summary>What to load and how.</summary>
 public sealed class HttpLoadOptions
 {
-    /// <summary>The http:// URL requested (path and query included).</summary>
+    /// <summary>
+    /// The http:// or https:// URL requested (path and query included). For https, TLS is negotiated after the
+    /// <see cref="ConnectionPreamble"/>, and the server's certificate must be the one <see cref="ServerCertificateThumbprint"/> names.
+    /// </summary>
     public required Uri Url { get; init; }
+
+    /// <summary>The SHA-1 thumbprint (hex) of the certificate an https server must present: a benchmark's self-signed one is pinned.</summary>
+    public string? ServerCertificateThumbprint { get; init; }
 
     /// <summary>Concurrent connections, each a closed loop (one request in flight).</summary>
     public int Connections { get; init; } = 1;
@@ -56,9 +64,14 @@ public static class HttpLoad
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Connections, 1);
-        if (options.Url.Scheme != Uri.UriSchemeHttp)
+        if (options.Url.Scheme != Uri.UriSchemeHttp && options.Url.Scheme != Uri.UriSchemeHttps)
         {
-            throw new ArgumentException("Only http:// URLs are supported.", nameof(options));
+            throw new ArgumentException("Only http:// and https:// URLs are supported.", nameof(options));
+        }
+
+        if (options.Url.Scheme == Uri.UriSchemeHttps && string.IsNullOrEmpty(options.ServerCertificateThumbprint))
+        {
+            throw new ArgumentException("An https:// URL needs ServerCertificateThumbprint.", nameof(options));
         }
 
         var state = new RunState(options);
@@ -90,7 +103,9 @@ public static class HttpLoad
         var buffer = new byte[16 * 1024];
         var request = HttpWire.GetRequest(options.Url, close: options.NewConnectionPerRequest);
         var target = HttpWire.EndPointOf(options.Url);
+        var tls = options.Url.Scheme == Uri.UriSchemeHttps ? TlsOptionsFor(options.Url, options.ServerCertificateThumbprint!) : null;
         Socket? socket = null;
+        SslStream? stream = null;
         var timeout = new CancellationTokenSource();
         try
         {
@@ -120,10 +135,26 @@ public static class HttpLoad
                         {
                             await socket.SendAsync(options.ConnectionPreamble, SocketFlags.None, timeout.Token).ConfigureAwait(false);
                         }
+
+                        if (tls is not null)
+                        {
+                            stream = new SslStream(new NetworkStream(socket, ownsSocket: true));
+                            await stream.AuthenticateAsClientAsync(tls, timeout.Token).ConfigureAwait(false);
+                        }
                     }
 
-                    await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                    var head = await HttpWire.ReadResponseAsync(socket, buffer, timeout.Token).ConfigureAwait(false);
+                    HttpResponseHead head;
+                    if (stream is not null)
+                    {
+                        await stream.WriteAsync(request, timeout.Token).ConfigureAwait(false);
+                        head = await HttpWire.ReadResponseAsync(stream, buffer, timeout.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                        head = await HttpWire.ReadResponseAsync(socket, buffer, timeout.Token).ConfigureAwait(false);
+                    }
+
                     if (head.IsSuccess)
                     {
                         recorder.Record(Stopwatch.GetElapsedTime(start));
@@ -136,14 +167,12 @@ public static class HttpLoad
 
                     if (head.Close || options.NewConnectionPerRequest)
                     {
-                        socket.Dispose();
-                        socket = null;
+                        Close(ref socket, ref stream);
                     }
                 }
-                catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or OperationCanceledException)
+                catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or OperationCanceledException or AuthenticationException)
                 {
-                    socket?.Dispose();
-                    socket = null;
+                    Close(ref socket, ref stream);
                     if (stop.IsCancellationRequested && ex is OperationCanceledException)
                     {
                         break;
@@ -155,11 +184,29 @@ public static class HttpLoad
         }
         finally
         {
-            socket?.Dispose();
+            Close(ref socket, ref stream);
             timeout.Dispose();
         }
 
         return recorder;
+    }
+
+    private static SslClientAuthenticationOptions TlsOptionsFor(Uri url, string thumbprint) => new()
+    {
+        TargetHost = url.IdnHost,
+        ApplicationProtocols = [SslApplicationProtocol.Http11],
+
+        // The benchmark server's certificate is self-signed and made at start-up: trusted by its thumbprint alone.
+        RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && string.Equals(certificate.GetCertHashString(), thumbprint, StringComparison.OrdinalIgnoreCase),
+    };
+
+    private static void Close(ref Socket? socket, ref SslStream? stream)
+    {
+        stream?.Dispose();
+        socket?.Dispose();
+        stream = null;
+        socket = null;
     }
 
     private sealed class RunState(HttpLoadOptions options)

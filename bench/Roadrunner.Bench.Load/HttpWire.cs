@@ -60,10 +60,25 @@ public static class HttpWire
     /// Reads one whole response (Content-Length, chunked, or until close) into <paramref name="buffer"/>.
     /// Throws <see cref="IOException"/> when the peer closes before the response is complete.
     /// </summary>
-    public static async ValueTask<HttpResponseHead> ReadResponseAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    public static ValueTask<HttpResponseHead> ReadResponseAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(buffer);
+        return ReadResponseAsync(new SocketSource(socket), buffer, cancellationToken);
+    }
+
+    /// <summary>As the socket overload, from a stream (a TLS connection's <see cref="System.Net.Security.SslStream"/>).</summary>
+    public static ValueTask<HttpResponseHead> ReadResponseAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(buffer);
+        return ReadResponseAsync(new StreamSource(stream), buffer, cancellationToken);
+    }
+
+    // Generic over a struct so the raw-socket path stays as cheap as before (no stream wrapper, no interface call).
+    private static async ValueTask<HttpResponseHead> ReadResponseAsync<TSource>(TSource source, byte[] buffer, CancellationToken cancellationToken)
+        where TSource : struct, IByteSource
+    {
         var filled = 0;
         var bodyStart = -1;
         HttpResponseHead head = default;
@@ -80,7 +95,7 @@ public static class HttpWire
                 filled = SlideBody(buffer, ref bodyStart, filled, ref head);
             }
 
-            var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var n = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 if (bodyStart >= 0 && head.ContentLength < 0 && !head.Chunked)
@@ -196,6 +211,26 @@ public static class HttpWire
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(26), (ushort)destination.Port);
         return header;
     }
+}
+
+/// <summary>Where a response's bytes come from.</summary>
+internal interface IByteSource
+{
+    ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+}
+
+[StructLayout(LayoutKind.Auto)]
+internal readonly struct SocketSource(Socket socket) : IByteSource
+{
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+}
+
+[StructLayout(LayoutKind.Auto)]
+internal readonly struct StreamSource(Stream stream) : IByteSource
+{
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        stream.ReadAsync(buffer, cancellationToken);
 }
 
 /// <summary>What a response said about itself.</summary>

@@ -118,7 +118,7 @@ namespace Roadrunner.Bench.LoadClient
             new("churn", "4. connection churn, a new connection per request (wrk -H 'Connection: close'): req/s ratio", c => WithServer(c, ThroughputScenarios.ChurnAsync)),
             new("middleware", "5. UseRoadrunnerDrain() on vs off: req/s ratio, bytes allocated per request", c => WithServer(c, ThroughputScenarios.MiddlewareAsync)),
             new("limits", "10. every per-listener limit set (generous) vs none: req/s ratio", c => WithServer(c, ThroughputScenarios.LimitsAsync)),
-            new("proxy", "11. PROXY protocol v2 on vs off, keep-alive hello and connection churn (in-repo load client, a header per connection)", c => WithServer(c, ProxyProtocolScenario.RunAsync)),
+            new("proxy", "11. PROXY protocol v2 on vs off, plaintext and TLS, keep-alive hello and connection churn (in-repo load client, a header per connection)", c => WithServer(c, ProxyProtocolScenario.RunAsync)),
             new("lifecycle", "6. StartAsync -> first response, StopAsync, 1,000 listeners and memory per idle listener", LifecycleScenario.RunAsync),
             new("drain", "7. drain 10,000 idle + 1,000 WebSockets; 1,000 ignoring WebSockets with a 1 s deadline", DrainScenario.RunAsync),
             new("memory", "8. RSS per idle connection, Roadrunner vs plain, 10,000 connections", MemoryScenario.RunAsync),

@@ -1,6 +1,8 @@
 // The benchmark server. One process, the same /hello on:
 //   plain-h1 / plain-h2c / plain-tls   ordinary Kestrel endpoints (Listen(IPAddress.Loopback, 0))
 //   rr-h1 / rr-h2c / rr-tls            Roadrunner listeners started at runtime, same protocols
+//   rr-proxy-v2 / rr-tls-proxy-v2      like rr-h1 / rr-tls, every connection starting with a PROXY v2 header
+//   rr-limits                          rr-h1 with every per-listener limit set generously
 //   rr-drain                           Roadrunner HTTP/1.1 listener whose requests go through UseRoadrunnerDrain()
 //   rr-probe / rr-probe0               like rr-drain / rr-h1, with a thread allocation counter read right before
 //                                      and right after the drain middleware (rr-probe0: nothing in between)
@@ -91,6 +93,14 @@ var rrH2c = await manager.StartAsync("rr-h2c", new ListenerOptions { Protocols =
 var rrTls = await manager.StartAsync("rr-tls", new ListenerOptions { UseTls = true, Certificate = certificate, Protocols = ListenerProtocols.Http1 });
 var rrLimits = await manager.StartAsync("rr-limits", BenchLimits.EveryLimitGenerous());
 var rrProxyV2 = await manager.StartAsync("rr-proxy-v2", new ListenerOptions { ProxyProtocol = ProxyProtocolMode.V2, TrustedProxies = ["127.0.0.0/8"] });
+var rrTlsProxyV2 = await manager.StartAsync("rr-tls-proxy-v2", new ListenerOptions
+{
+    UseTls = true,
+    Certificate = certificate,
+    Protocols = ListenerProtocols.Http1,
+    ProxyProtocol = ProxyProtocolMode.V2,
+    TrustedProxies = ["127.0.0.0/8"],
+});
 Ports.Drain = rrDrain.EndPoint.Port;
 Ports.Probe = rrProbe.EndPoint.Port;
 Ports.Probe0 = rrProbe0.EndPoint.Port;
@@ -111,6 +121,8 @@ var urls = new Dictionary<string, object>
     ["rrTls"] = rrTls.Url.ToString().TrimEnd('/'),
     ["rrLimits"] = rrLimits.Url.ToString().TrimEnd('/'),
     ["rrProxyV2"] = rrProxyV2.Url.ToString().TrimEnd('/'),
+    ["rrTlsProxyV2"] = rrTlsProxyV2.Url.ToString().TrimEnd('/'),
+    ["certificateThumbprint"] = certificate.Thumbprint,
     ["gc"] = System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
 };
 Console.Out.WriteLine(JsonSerializer.Serialize(urls));
