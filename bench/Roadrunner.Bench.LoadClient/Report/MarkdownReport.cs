@@ -34,7 +34,7 @@ internal static class ScenarioOrder
         ["drain"] = "7. Drain at scale, one listener: 10,000 idle connections + 1,000 WebSockets; 1,000 WebSockets ignoring the drain",
         ["memory"] = "8. Memory per idle connection: 10,000 idle keep-alive connections, Roadrunner vs plain",
         ["limits"] = "10. Every per-listener limit set (generous) vs none, same kind of listener, 50 connections (wrk)",
-        ["proxy"] = "11. PROXY protocol v2 on vs off: keep-alive hello and connection churn, 50 connections (in-repo load client)",
+        ["proxy"] = "11. PROXY protocol v2 on vs off: plaintext and TLS, keep-alive hello and connection churn, 50 connections (in-repo load client)",
         ["profile"] = "Profile: where the adapter's time goes",
     };
 }
