@@ -36,7 +36,10 @@ Scenarios (default: all, in this order):
   lifecycle   6. StartAsync -> first response, StopAsync, 1,000 listeners and memory per idle listener
   drain       7. drain 10,000 idle + 1,000 WebSockets; 1,000 ignoring WebSockets with a 1 s deadline
   memory      8. RSS per idle connection, Roadrunner vs plain, 10,000 connections
+  limits      10. every per-listener limit set (generous) vs none: req/s ratio
+  proxy       11. PROXY protocol v2 on vs off, plaintext and TLS, keep-alive and churn (in-repo load client)
   profile     9. dotnet-trace CPU samples of the server under keep-alive and churn load
+  profile-limits  dotnet-trace CPU samples, keep-alive, a listener with every limit vs one with none
 
 Examples:
   ./build.sh bench                 every scenario, full length

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Roadrunner.AspNetCore.Tests.Infrastructure;
 
 namespace Roadrunner.AspNetCore.Tests.Limits;
@@ -209,66 +211,42 @@ public sealed class RequestLimitTests(Xunit.Abstractions.ITestOutputHelper outpu
     [Fact]
     public async Task The_sixth_request_of_a_burst_of_five_gets_429_with_retry_after_and_requests_pass_again_once_the_bucket_refills()
     {
-        var limit = new ListenerRateLimit { PermitsPerSecond = 5, Burst = 5 };
-        var b = await _app.StartListenerAsync("rl-b");
+        // The buckets refill on the app's clock: a fake one makes "a burst at once" and "200 ms later" exact.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await TestApp.StartAsync(builder => builder.Services.AddSingleton<TimeProvider>(time), LimitEndpoints.Map);
+        var a = await app.StartListenerAsync("rl-a", new ListenerOptions { RateLimit = new ListenerRateLimit { PermitsPerSecond = 5, Burst = 5 } });
+        var b = await app.StartListenerAsync("rl-b");
+        using var clientA = Net.Client(a);
         using var clientB = Net.Client(b);
 
-        // The bucket refills continuously (5/s: a permit every 200 ms, added on a 100 ms tick), so the burst is six requests
-        // sent at once on open connections. A loaded machine may still spread them past a refill: then the burst is
-        // repeated on a fresh listener (fresh buckets), at most three times.
-        Uri? a = null;
-        var nameA = string.Empty;
-        string[] burst = [];
-        for (var attempt = 0; attempt < 3 && burst.Count(r => r.StartsWith("HTTP/1.1 429 ", StringComparison.Ordinal)) != 1; attempt++)
+        var burst = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
         {
-            nameA = $"rl-a{attempt}";
-            a = await _app.StartListenerAsync(nameA, new ListenerOptions { RateLimit = limit });
-            var sockets = new List<Socket>();
-            try
+            using var response = await clientA.GetAsync("/");
+            burst.Add(response.StatusCode);
+            if (i == 5)
             {
-                for (var i = 0; i < 6; i++)
-                {
-                    sockets.Add(await Net.ConnectAsync(a));
-                }
-
-                burst = await Task.WhenAll(sockets.Select(s => Net.SendRawAsync(s, "/"))).WaitAsync(Bound);
-            }
-            finally
-            {
-                sockets.ForEach(s => s.Dispose());
+                response.Headers.RetryAfter.ShouldNotBeNull().Delta.ShouldBe(TimeSpan.FromSeconds(1));
             }
         }
 
-        burst.Count(r => r.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal)).ShouldBe(5);
-        var refused = burst.Single(r => r.StartsWith("HTTP/1.1 429 ", StringComparison.Ordinal));
-        refused.ShouldContain("Retry-After: 1\r\n");
-
+        burst.ShouldBe([.. Enumerable.Repeat(HttpStatusCode.OK, 5), (HttpStatusCode)429]);
         for (var i = 0; i < 10; i++)
         {
             (await clientB.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
 
-        using var clientA = Net.Client(a!);
-        // TokenBucketRateLimiter refills on its own clock (Stopwatch, no TimeProvider hook), so this waits for that real
-        // refill, polled for at most 5 s.
-        var passed = false;
-        var clock = Stopwatch.StartNew();
-        while (!passed && clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            using var response = await clientA.GetAsync("/");
-            passed = response.StatusCode == HttpStatusCode.OK;
-            if (!passed)
-            {
-                response.StatusCode.ShouldBe((HttpStatusCode)429);
-                await Task.Delay(100);
-            }
-        }
+        // 5/s on a 100 ms tick: half a permit after the first tick, a whole one after the second.
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        (await clientA.GetAsync("/")).StatusCode.ShouldBe((HttpStatusCode)429);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        (await clientA.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await clientA.GetAsync("/")).StatusCode.ShouldBe((HttpStatusCode)429);
 
-        passed.ShouldBeTrue();
-        var info = _app.Manager.GetListener(nameA)!;
-        info.RequestsRateLimited.ShouldBeGreaterThanOrEqualTo(1);
+        var info = app.Manager.GetListener("rl-a")!;
+        info.RequestsRateLimited.ShouldBe(3);
         info.RateLimit.ShouldBe(new ListenerRateLimit { PermitsPerSecond = 5, Burst = 5 });
-        _app.Manager.GetListener("rl-b")!.RequestsRateLimited.ShouldBe(0);
+        app.Manager.GetListener("rl-b")!.RequestsRateLimited.ShouldBe(0);
     }
 
     /// <summary>Sends a 6-byte-per-... body slowly; returns what the server answered (empty if it closed) and when.</summary>

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Threading.RateLimiting;
 
 namespace Roadrunner.AspNetCore.Limits;
 
 /// <summary>
-/// A listener's per-client-IP token buckets: one <see cref="TokenBucketRateLimiter"/> per client address, all replenished
-/// by one timer per listener (none per client), and dropped once full and idle for <see cref="IdleLimit"/>, so a stream of
-/// new addresses does not grow memory without bound; past <see cref="MaxPartitions"/> addresses at once, new ones share
-/// one overflow bucket. The table is this class's rather than <see cref="PartitionedRateLimiter"/>'s because that one
-/// allocates 32 bytes per acquire (a closure; measured), and the request path must allocate nothing. The buckets are
-/// built lazily and rebuilt when the listener's <see cref="ListenerRateLimit"/> changes value (live updates swap options).
+/// A listener's per-client-IP token buckets: one <see cref="TokenBucket"/> per client address, all refilled by one timer
+/// per listener (none per client) from the listener's <see cref="TimeProvider"/>, and dropped once full and idle for
+/// <see cref="IdleLimit"/>, so a stream of new addresses does not grow memory without bound; past
+/// <see cref="MaxPartitions"/> addresses at once, new ones share one overflow bucket. Not
+/// <c>System.Threading.RateLimiting</c>'s <c>PartitionedRateLimiter</c>, which allocates 32 bytes per acquire (a closure;
+/// measured), nor its <c>TokenBucketRateLimiter</c>, which locks on every acquire (see <see cref="TokenBucket"/>): the
+/// request path must allocate nothing and not serialise one client's requests. The buckets are built lazily and rebuilt
+/// when the listener's <see cref="ListenerRateLimit"/> changes value (live updates swap options).
 /// </summary>
 internal sealed class ListenerRateLimiter : IDisposable
 {
@@ -39,29 +40,17 @@ internal sealed class ListenerRateLimiter : IDisposable
             buckets = Rebuild(limit);
         }
 
-        RateLimitLease lease;
-        try
+        // A bucket dropped as idle (or replaced by a rebuild) between lookup and use was full: taking from it lets this
+        // request through, as a fresh bucket would.
+        if (buckets.For(address ?? Overflow).TryAcquire())
         {
-            lease = buckets.For(address ?? Overflow).AttemptAcquire();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The bucket was dropped as idle, or replaced by a rebuild, between lookup and use: let this request through.
             retryAfter = TimeSpan.Zero;
             return true;
         }
 
-        using (lease)
-        {
-            if (lease.IsAcquired)
-            {
-                retryAfter = TimeSpan.Zero;
-                return true;
-            }
-
-            retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : Period;
-            return false;
-        }
+        // PermitsPerSecond is a whole number of at least 1, so a permit is back within a second: Retry-After: 1.
+        retryAfter = Period;
+        return false;
     }
 
     public void Dispose()
@@ -108,21 +97,18 @@ internal sealed class ListenerRateLimiter : IDisposable
     /// <summary>The buckets of one <see cref="ListenerRateLimit"/> value, and the timer that refills and prunes them.</summary>
     private sealed class Buckets : IDisposable
     {
-        private readonly ConcurrentDictionary<IPAddress, TokenBucketRateLimiter> _byAddress = new();
-        private readonly TokenBucketRateLimiterOptions _options;
+        private readonly ConcurrentDictionary<IPAddress, TokenBucket> _byAddress = new();
+        private readonly TimeProvider _time;
         private readonly ITimer _timer;
+        private long _lastTick;
+        private double _carry; // The fraction of a permit earned by the ticks so far and not yet handed out.
+        private int _ticking;
 
         public Buckets(ListenerRateLimit source, TimeProvider time)
         {
             Source = source;
-            _options = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = source.Burst,
-                TokensPerPeriod = source.PermitsPerSecond,
-                ReplenishmentPeriod = Period,
-                QueueLimit = 0,
-                AutoReplenishment = false, // Refilled by the one timer below, not a timer per bucket.
-            };
+            _time = time;
+            _lastTick = time.GetTimestamp();
             _timer = time.CreateTimer(static state => ((Buckets)state!).OnTick(), this, Tick, Tick);
         }
 
@@ -130,7 +116,7 @@ internal sealed class ListenerRateLimiter : IDisposable
 
         public int Count => _byAddress.Count;
 
-        public TokenBucketRateLimiter For(IPAddress address)
+        public TokenBucket For(IPAddress address)
         {
             if (_byAddress.TryGetValue(address, out var bucket))
             {
@@ -142,31 +128,42 @@ internal sealed class ListenerRateLimiter : IDisposable
                 address = Overflow;
             }
 
-            return _byAddress.GetOrAdd(address, static (_, options) => new TokenBucketRateLimiter(options), _options);
+            return _byAddress.GetOrAdd(address, static (_, burst) => new TokenBucket(burst), Source.Burst);
         }
 
         public void Dispose()
         {
             _timer.Dispose();
-            foreach (var bucket in _byAddress.Values)
-            {
-                bucket.Dispose();
-            }
-
             _byAddress.Clear();
         }
 
         private void OnTick()
         {
-            foreach (var (address, bucket) in _byAddress)
+            // A late tick must not run beside the next one: both would hand out the same elapsed time.
+            if (Interlocked.Exchange(ref _ticking, 1) != 0)
             {
-                bucket.TryReplenish();
+                return;
+            }
 
-                // IdleDuration is set while the bucket is full: this client has not needed a permit for that long.
-                if (bucket.IdleDuration is { } idle && idle >= IdleLimit && _byAddress.TryRemove(new KeyValuePair<IPAddress, TokenBucketRateLimiter>(address, bucket)))
+            try
+            {
+                // Permits earned since the last tick, from the clock rather than the tick count, so late ticks lose nothing.
+                var now = _time.GetTimestamp();
+                var earned = _carry + (Source.PermitsPerSecond * _time.GetElapsedTime(_lastTick, now).TotalSeconds);
+                var permits = (long)Math.Min(Math.Floor(earned), Source.Burst);
+                _carry = permits == Source.Burst ? 0 : earned - permits;
+                _lastTick = now;
+                foreach (var (address, bucket) in _byAddress)
                 {
-                    bucket.Dispose();
+                    if (bucket.Refill(permits, now, _time) >= IdleLimit)
+                    {
+                        _byAddress.TryRemove(new KeyValuePair<IPAddress, TokenBucket>(address, bucket));
+                    }
                 }
+            }
+            finally
+            {
+                Volatile.Write(ref _ticking, 0);
             }
         }
     }

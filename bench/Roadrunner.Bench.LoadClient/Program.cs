@@ -123,6 +123,7 @@ namespace Roadrunner.Bench.LoadClient
             new("drain", "7. drain 10,000 idle + 1,000 WebSockets; 1,000 ignoring WebSockets with a 1 s deadline", DrainScenario.RunAsync),
             new("memory", "8. RSS per idle connection, Roadrunner vs plain, 10,000 connections", MemoryScenario.RunAsync),
             new("profile", "9. dotnet-trace CPU samples of the server under keep-alive and churn load on a Roadrunner listener", ProfileScenario.RunAsync),
+            new("profile-limits", "dotnet-trace CPU samples under keep-alive load on a listener with every limit set and one with none", ProfileScenario.RunLimitsAsync),
         ];
 
         public static Scenario Find(string name) =>

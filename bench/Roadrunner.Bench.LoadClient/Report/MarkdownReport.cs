@@ -5,7 +5,7 @@ namespace Roadrunner.Bench.LoadClient.Report;
 
 internal static class ScenarioOrder
 {
-    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile"];
+    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile", "profile-limits"];
 
     public static readonly Dictionary<string, string> Titles = new()
     {
@@ -20,6 +20,7 @@ internal static class ScenarioOrder
         ["limits"] = "10. Every per-listener limit vs none",
         ["proxy"] = "11. PROXY protocol v2 on vs off",
         ["profile"] = "Profile",
+        ["profile-limits"] = "Profile, limits",
     };
 
     /// <summary>Headings of the detail sections.</summary>
@@ -36,6 +37,7 @@ internal static class ScenarioOrder
         ["limits"] = "10. Every per-listener limit set (generous) vs none, same kind of listener, 50 connections (wrk)",
         ["proxy"] = "11. PROXY protocol v2 on vs off: plaintext and TLS, keep-alive hello and connection churn, 50 connections (in-repo load client)",
         ["profile"] = "Profile: where the adapter's time goes",
+        ["profile-limits"] = "Profile: where the per-listener limits' time goes",
     };
 }
 
@@ -105,7 +107,7 @@ internal static class MarkdownReport
             var title = ScenarioOrder.Titles[name];
             if (!results.Scenarios.TryGetValue(name, out var scenario))
             {
-                if (name != "profile")
+                if (!name.StartsWith("profile", StringComparison.Ordinal))
                 {
                     b.AppendLine(CultureInfo.InvariantCulture, $"| {title} | | not run yet | | |");
                 }
@@ -114,7 +116,7 @@ internal static class MarkdownReport
             }
 
             var rows = scenario.Metrics.Where(m => m.Target is not null || m.Chart is not null).ToList();
-            if (name == "profile")
+            if (name.StartsWith("profile", StringComparison.Ordinal))
             {
                 rows = scenario.Metrics;
             }

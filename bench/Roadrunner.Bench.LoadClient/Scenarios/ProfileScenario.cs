@@ -36,23 +36,36 @@ internal static class ProfileScenario
 
     private sealed record Case(string Name, string UrlKey, bool Close);
 
-    public static async Task<ScenarioResult> RunAsync(BenchContext context)
-    {
-        var seconds = context.Quick ? 6 : 15;
-        BenchContext.Log($"profile: dotnet-trace ({seconds} s of sampled thread stacks per case) under wrk load");
-        var traces = Path.Combine(context.RepoRoot, "artifacts", "bench", "traces");
-        Directory.CreateDirectory(traces);
-        Case[] cases =
+    public static Task<ScenarioResult> RunAsync(BenchContext context) => RunCasesAsync(
+        context,
+        "profile",
+        "Profile: where the adapter's time goes",
         [
             new("keep-alive, Roadrunner listener", "rrH1", false),
             new("churn, Roadrunner listener", "rrH1", true),
             new("churn, plain endpoint", "plainH1", true),
-        ];
+        ]);
 
+    /// <summary>Where the per-listener limits' cost goes: keep-alive on rr-limits (every limit set) beside rr-h1 (none).</summary>
+    public static Task<ScenarioResult> RunLimitsAsync(BenchContext context) => RunCasesAsync(
+        context,
+        "profile-limits",
+        "Profile: where the per-listener limits' time goes",
+        [
+            new("keep-alive, no limits", "rrH1", false),
+            new("keep-alive, every limit", "rrLimits", false),
+        ]);
+
+    private static async Task<ScenarioResult> RunCasesAsync(BenchContext context, string name, string title, Case[] cases)
+    {
+        var seconds = context.Quick ? 6 : 15;
+        BenchContext.Log($"{name}: dotnet-trace ({seconds} s of sampled thread stacks per case) under wrk load");
+        var traces = Path.Combine(context.RepoRoot, "artifacts", "bench", "traces");
+        Directory.CreateDirectory(traces);
         var result = new ScenarioResult
         {
-            Name = "profile",
-            Title = "Profile: where the adapter's time goes",
+            Name = name,
+            Title = title,
             RanAt = DateTimeOffset.UtcNow,
             Quick = context.Quick,
             Method =
