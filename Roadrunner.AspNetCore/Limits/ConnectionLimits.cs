@@ -91,7 +91,7 @@ internal sealed class ConnectionLimits
         Volatile.Write(ref _receivingSince, 0);
     }
 
-    /// <summary>Called by <see cref="ActivityPipeReader"/> for each read that brought bytes.</summary>
+    /// <summary>Called by <see cref="ActivityPipeReader"/> for each completed read of the connection's input.</summary>
     public void OnBytesReceived()
     {
         var now = _time.GetTimestamp();
