@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
-using Roadrunner.AspNetCore.Drain;
 using Roadrunner.AspNetCore.Hosting;
 using Roadrunner.AspNetCore.Tls;
 using Roadrunner.AspNetCore.Transport;
