@@ -1,33 +1,26 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Roadrunner.AspNetCore.Diagnostics;
 using Roadrunner.AspNetCore.Drain;
 using Roadrunner.AspNetCore.Hosting;
-using Roadrunner.AspNetCore.Tls;
 using Roadrunner.AspNetCore.Transport;
 
 namespace Roadrunner.AspNetCore.Listeners;
 
 /// <summary>
-/// The registry of named runtime listeners, and of every listener that still has connections open after its name
-/// was released (so host shutdown reaches those too).
+/// The <see cref="IListenerManager"/> of named runtime listeners: finds a listener by name and routes each call to it or to
+/// the collaborator doing the job — <see cref="ListenerRegistry"/> (names, and every listener that still has connections
+/// open after its name was released, so host shutdown reaches those too), <see cref="ListenerStarter"/> (start, replace),
+/// <see cref="ListenerUpdater"/> (in-place option and certificate changes) — and owns the host-shutdown state.
 /// </summary>
 internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, RuntimeListener> _names = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<RuntimeListener, byte> _live = new(ReferenceEqualityComparer.Instance);
-    private readonly ConcurrentDictionary<RuntimeListener, byte> _detached = new(ReferenceEqualityComparer.Instance);
-    private readonly SocketFactoryHolder _sockets;
-    private readonly RoadrunnerConnectionListenerFactory _transport;
+    private readonly ListenerRegistry _registry = new();
+    private readonly ListenerStarter _starter;
+    private readonly ListenerUpdater _updater;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private readonly ListenerOptionsValidator _validator;
     private readonly IOptions<RoadrunnerOptions> _options;
-    private string? _serverProblem; // null: the server has not started yet; empty: it serves listeners.
-    private long _sequence;
     private string? _reloadProblem;
 
     public ListenerManager(
@@ -38,13 +31,13 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         IOptions<RoadrunnerOptions> options)
     {
         _options = options;
-        _sockets = sockets;
-        _transport = transport;
         _diagnostics = diagnostics;
         _timeProvider = timeProvider;
-        _validator = new ListenerOptionsValidator(timeProvider);
+        var validator = new ListenerOptionsValidator(timeProvider);
+        _starter = new ListenerStarter(this, _registry, sockets, transport, diagnostics, timeProvider, validator);
+        _updater = new ListenerUpdater(_registry, validator, diagnostics);
         Shutdown = new HostShutdownState(diagnostics, timeProvider);
-        diagnostics.Metrics.Observe(() => _live.Keys);
+        diagnostics.Metrics.Observe(() => _registry.Live);
 
         // Connections queued for Kestrel when it stopped are never served: close them, which releases their slots.
         foreach (var shape in Enum.GetValues<TransportShape>())
@@ -75,82 +68,15 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     /// <summary>Set once the host's shutdown timeout has run out: Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => Shutdown.IsForced;
 
-    public IReadOnlyList<string> Names => [.. Visible().Select(l => l.Name)];
+    public IReadOnlyList<string> Names => [.. _registry.Visible().Select(l => l.Name)];
 
-    public IReadOnlyList<ListenerInfo> GetListeners() => [.. Visible().Select(l => l.ToInfo())];
+    public IReadOnlyList<ListenerInfo> GetListeners() => [.. _registry.Visible().Select(l => l.ToInfo())];
 
     /// <summary>Listeners not yet closed, registered or not.</summary>
-    internal int LiveListenerCount => _live.Count;
+    internal int LiveListenerCount => _registry.LiveCount;
 
     /// <summary>The registered (visible) listener of that name.</summary>
-    internal RuntimeListener? Find(string name) =>
-        _names.TryGetValue(name, out var listener) && IsVisible(listener) ? listener : null;
-
-    /// <summary>Validates a copy of the options and builds an unbound listener for them.</summary>
-    private RuntimeListener Create(string name, ListenerOptions options, ListenerOrigin origin, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(options);
-        if (!ListenerOptionsValidator.IsValidName(name))
-        {
-            throw new ArgumentException($"Invalid listener name '{name}'. {ListenerOptionsValidator.NameRule}", nameof(name));
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfCannotServe(name);
-        options = options.Clone(); // Later changes by the caller must not affect a running listener.
-        var validation = _validator.Validate(name, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
-        }
-
-        var tls = ListenerTls.Create(name, options, _diagnostics, _timeProvider);
-        var shape = tls is not null ? TransportShape.Tls
-            : options.Protocols == ListenerProtocols.Http2 ? TransportShape.Http2
-            : TransportShape.Http1;
-
-        return new RuntimeListener(
-            name,
-            options,
-            UnixSocketAddress.TryGetPath(options.Address, out var unixPath)
-                ? new System.Net.Sockets.UnixDomainSocketEndPoint(unixPath)
-                : new IPEndPoint(IPAddress.Parse(options.Address), options.Port),
-            tls,
-            _transport.GetMultiplexer(shape),
-            _sockets,
-            Interlocked.Increment(ref _sequence),
-            this,
-            _diagnostics,
-            _timeProvider)
-        {
-            Origin = origin,
-        };
-    }
-
-    /// <summary>The listener is bound and registered under its name: it accepts from here on.</summary>
-    private async Task<ListenerInfo> StartAcceptingAsync(RuntimeListener listener)
-    {
-        var name = listener.Name;
-        _live.TryAdd(listener, 0);
-        listener.StartAccepting();
-
-        // Host shutdown fires its signal before it looks for listeners to drain: either it saw this one, or we see the signal.
-        if (IsShuttingDown)
-        {
-            await listener.StopAsync().ConfigureAwait(false);
-            OnStopped(listener, "host stopping");
-            throw new InvalidOperationException($"Listener '{name}' was not started: the host is shutting down.");
-        }
-
-        var info = listener.ToInfo();
-        RoadrunnerLog.ListenerStarted(_diagnostics.ListenersLogger, name, info.UnixSocketPath is null ? info.Url.GetLeftPart(UriPartial.Authority) : info.Address, listener.Options.Protocols);
-        _diagnostics.Write(
-            RoadrunnerEvents.ListenerStarted,
-            info,
-            static i => new ListenerStartedEvent(i.Name, i.EndPoint, i.Scheme, i.Protocols) { UnixSocketPath = i.UnixSocketPath });
-        return info;
-    }
+    internal RuntimeListener? Find(string name) => _registry.Find(name);
 
     public ListenerInfo? GetListener(string name)
     {
@@ -162,124 +88,20 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         StartAsync(name, options, ListenerOrigin.Code, cancellationToken);
 
     /// <summary>Starts a listener and remembers who started it (a configuration reload touches only its own).</summary>
-    internal async Task<ListenerInfo> StartAsync(string name, ListenerOptions options, ListenerOrigin origin, CancellationToken cancellationToken)
-    {
-        var listener = Create(name, options, origin, cancellationToken);
+    internal Task<ListenerInfo> StartAsync(string name, ListenerOptions options, ListenerOrigin origin, CancellationToken cancellationToken) =>
+        _starter.StartAsync(name, options, origin, cancellationToken);
 
-        // Reserve the name first: of concurrent starts of one name exactly one gets past here.
-        if (!_names.TryAdd(name, listener))
-        {
-            listener.DisposeUnstarted();
-            throw new DuplicateListenerException(name);
-        }
-
-        try
-        {
-            listener.Bind();
-        }
-        catch (Exception ex)
-        {
-            _names.TryRemove(new KeyValuePair<string, RuntimeListener>(name, listener));
-            listener.DisposeUnstarted();
-            RoadrunnerLog.ListenerBindFailed(_diagnostics.ListenersLogger, name, listener.EndPoint.ToString() ?? string.Empty, ex.Message);
-            throw;
-        }
-
-        return await StartAcceptingAsync(listener).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Replaces a configured listener whose address, port, protocols or TLS changed: start new, then drain old. The new
-    /// listener takes over the name at once (so <see cref="GetListener"/>, <see cref="DrainAsync"/> and the admin API reach
-    /// it); the old one, detached from the name, drains with <paramref name="drainTimeout"/>. On the same endpoint the
-    /// new listener takes over the old one's bound socket, so no connect is refused; on another endpoint the new one
-    /// binds first, and a bind failure leaves the old one untouched.
-    /// </summary>
+    /// <summary>Replaces a configured listener whose address, port, protocols or TLS changed: start new, then drain old (see <see cref="ListenerStarter.ReplaceAsync"/>).</summary>
     /// <returns>The new listener and the old one's drain (<see langword="null"/> when it was already gone).</returns>
-    internal async Task<(ListenerInfo Info, Task<DrainResult>? OldDrain)> ReplaceAsync(
-        RuntimeListener old, ListenerOptions options, TimeSpan drainTimeout, CancellationToken cancellationToken)
-    {
-        var name = old.Name;
-        var listener = Create(name, options, old.Origin, cancellationToken);
-        try
-        {
-            var sameEndPoint = options.Port != 0
-                && old.EndPoint is IPEndPoint bound
-                && bound.Port == options.Port
-                && bound.Address.Equals(IPAddress.Parse(options.Address));
-            if (sameEndPoint && await old.HandOverSocketAsync().ConfigureAwait(false) is { } socket)
-            {
-                listener.Adopt(socket);
-            }
-            else
-            {
-                listener.Bind();
-            }
-        }
-        catch (Exception ex)
-        {
-            listener.DisposeUnstarted();
-            RoadrunnerLog.ListenerBindFailed(_diagnostics.ListenersLogger, name, listener.EndPoint.ToString() ?? string.Empty, ex.Message);
-            throw;
-        }
+    internal Task<(ListenerInfo Info, Task<DrainResult>? OldDrain)> ReplaceAsync(
+        RuntimeListener old, ListenerOptions options, TimeSpan drainTimeout, CancellationToken cancellationToken) =>
+        _starter.ReplaceAsync(old, options, drainTimeout, cancellationToken);
 
-        // The old listener leaves the name registry but stays live (host shutdown still drains it), and its stop is
-        // still logged and raised when its drain ends.
-        _detached.TryAdd(old, 0);
-        if (!_names.TryUpdate(name, listener, old) && !_names.TryAdd(name, listener))
-        {
-            _detached.TryRemove(old, out _);
-            listener.DisposeUnstarted();
-            throw new DuplicateListenerException(name);
-        }
-
-        var info = await StartAcceptingAsync(listener).ConfigureAwait(false);
-        return (info, old.DrainAsync(drainTimeout));
-    }
-
-    public Task<ListenerInfo?> UpdateAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(options);
-        cancellationToken.ThrowIfCancellationRequested();
-        return Find(name) is { } listener
-            ? Task.FromResult<ListenerInfo?>(Update(listener, options))
-            : Task.FromResult<ListenerInfo?>(null);
-    }
+    public Task<ListenerInfo?> UpdateAsync(string name, ListenerOptions options, CancellationToken cancellationToken = default) =>
+        _updater.UpdateAsync(name, options, cancellationToken);
 
     /// <summary>Validates <paramref name="options"/> and publishes them on the running listener; see <see cref="UpdateAsync"/>.</summary>
-    internal ListenerInfo Update(RuntimeListener listener, ListenerOptions options)
-    {
-        var name = listener.Name;
-        options = options.Clone();
-        var validation = _validator.Validate(name, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(name, typeof(ListenerOptions), validation.Failures);
-        }
-
-        // Serialized per listener, so two updates cannot interleave their check and publish; the accept path takes no lock.
-        lock (listener.UpdateLock)
-        {
-            if (listener.State is not (ListenerState.Accepting or ListenerState.Suspended))
-            {
-                throw new InvalidOperationException(
-                    $"Listener '{name}' is {listener.Status}: only an accepting or suspended listener's options can change.");
-            }
-
-            var current = listener.Options;
-            if (ListenerOptionsChanges.FirstFixedChange(current, options, listener.EndPoint) is { } key)
-            {
-                throw new ListenerUpdateException(name, key);
-            }
-
-            var changes = ListenerOptionsChanges.Describe(current, options);
-            listener.PublishOptions(options);
-            RoadrunnerLog.ListenerUpdated(_diagnostics.ListenersLogger, name, changes.Length == 0 ? "nothing changed" : changes);
-        }
-
-        return listener.ToInfo();
-    }
+    internal ListenerInfo Update(RuntimeListener listener, ListenerOptions options) => _updater.Update(listener, options);
 
     public async Task<bool> StopAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -352,38 +174,19 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     public Task<ListenerInfo?> ReplaceCertificateAsync(string name, X509Certificate2 certificate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return ReplaceCertificate(name, tls => tls.Replace(certificate), cancellationToken);
+        return _updater.ReplaceCertificateAsync(name, tls => tls.Replace(certificate), cancellationToken);
     }
 
     public Task<ListenerInfo?> ReplaceCertificateFromFileAsync(string name, ListenerCertificate certificate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return ReplaceCertificate(name, tls => tls.Replace(certificate), cancellationToken);
-    }
-
-    private Task<ListenerInfo?> ReplaceCertificate(string name, Action<ListenerTls> replace, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (Find(name) is not { } listener)
-        {
-            return Task.FromResult<ListenerInfo?>(null);
-        }
-
-        if (listener.Tls is not { } tls)
-        {
-            throw new InvalidOperationException($"Listener '{name}' serves plaintext HTTP: it has no certificate to replace. Start it with UseTls: true and a certificate.");
-        }
-
-        // Loading reads files and builds the chain: a few milliseconds, done on the caller's thread like StartAsync's.
-        replace(tls);
-        return Task.FromResult<ListenerInfo?>(listener.ToInfo());
+        return _updater.ReplaceCertificateAsync(name, tls => tls.Replace(certificate), cancellationToken);
     }
 
     public Task<IReadOnlyList<DrainResult>> DrainAllAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         DrainDeadline.ThrowIfInvalid(timeout);
-        return OrderedDrain.RunAsync(_live.Keys, new DrainDeadline(_timeProvider, timeout), cancellationToken);
+        return OrderedDrain.RunAsync(_registry.Live, new DrainDeadline(_timeProvider, timeout), cancellationToken);
     }
 
     /// <summary>
@@ -396,24 +199,23 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
         DrainDeadline.ThrowIfInvalid(timeout);
         var deadline = new DrainDeadline(_timeProvider, timeout);
         Shutdown.BeginDrain(deadline.Utc);
-        RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, _live.Count, deadline.Utc);
-        return OrderedDrain.RunAsync(_live.Keys, deadline, cancellationToken);
+        RoadrunnerLog.HostShutdownDrain(_diagnostics.HostingLogger, _registry.LiveCount, deadline.Utc);
+        return OrderedDrain.RunAsync(_registry.Live, deadline, cancellationToken);
     }
 
     /// <summary>The listeners a shutdown would drain now, in its groups.</summary>
-    internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() => OrderedDrain.Groups(_live.Keys);
+    internal IReadOnlyList<IReadOnlyList<RuntimeListener>> ShutdownGroups() => OrderedDrain.Groups(_registry.Live);
 
     /// <summary>
     /// The server check's verdict: <see cref="string.Empty"/> when Kestrel serves the placeholders, else why not (every
     /// later <see cref="StartAsync(string, ListenerOptions, CancellationToken)"/> throws with it).
     /// </summary>
-    internal void RecordServerCheck(string problem) => Volatile.Write(ref _serverProblem, problem);
+    internal void RecordServerCheck(string problem) => _starter.RecordServerCheck(problem);
 
     /// <summary>Forgets the listener's name; <see langword="true"/> for the one caller that removed it.</summary>
     internal bool OnStopped(RuntimeListener listener, string reason)
     {
-        // A listener replaced by a reload left the name to its successor; its own stop is still reported once.
-        if (!_names.TryRemove(new KeyValuePair<string, RuntimeListener>(listener.Name, listener)) && !_detached.TryRemove(listener, out _))
+        if (!_registry.TryForget(listener))
         {
             return false;
         }
@@ -427,30 +229,11 @@ internal sealed class ListenerManager : IListenerManager, IAsyncDisposable
     }
 
     /// <summary>The listener's last connection is gone and it holds nothing any more.</summary>
-    internal void OnClosed(RuntimeListener listener) => _live.TryRemove(listener, out _);
-
-    private void ThrowIfCannotServe(string name)
-    {
-        if (Volatile.Read(ref _serverProblem) is { Length: > 0 } problem)
-        {
-            throw new InvalidOperationException($"Listener '{name}' cannot start: {problem}");
-        }
-
-        if (IsShuttingDown)
-        {
-            throw new InvalidOperationException($"Listener '{name}' cannot start: the host is shutting down.");
-        }
-    }
-
-    private static bool IsVisible(RuntimeListener listener) =>
-        listener.State is ListenerState.Accepting or ListenerState.Suspended or ListenerState.Draining;
-
-    private IEnumerable<RuntimeListener> Visible() =>
-        _names.Values.Where(IsVisible).OrderByDescending(l => l.Sequence);
+    internal void OnClosed(RuntimeListener listener) => _registry.RemoveLive(listener);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var listener in _names.Values.ToList())
+        foreach (var listener in _registry.Registered())
         {
             await listener.StopAsync().ConfigureAwait(false);
             OnStopped(listener, "disposed");

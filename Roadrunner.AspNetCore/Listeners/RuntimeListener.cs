@@ -11,25 +11,23 @@ using Roadrunner.AspNetCore.Transport;
 namespace Roadrunner.AspNetCore.Listeners;
 
 /// <summary>
-/// One named listener: composes its listen socket and <see cref="AcceptLoop"/>, its <see cref="ConnectionRegistry"/>,
-/// its drain signals and its <see cref="ListenerDrain"/>, and moves through <see cref="ListenerState"/> only via its
+/// One named listener: composes its listen socket and <see cref="AcceptLoop"/> (its <see cref="ListenerAcceptor"/>), its
+/// <see cref="ConnectionRegistry"/>, its drain signals and the ways it ends (its <see cref="ListenerStopper"/>, which runs
+/// its <see cref="ListenerDrain"/>), and moves through <see cref="ListenerState"/> only via its
 /// <see cref="ListenerLifecycle"/>. It is also the <see cref="IRoadrunnerListenerFeature"/> placed on each of its connections.
 /// </summary>
 internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 {
     private readonly ListenerLifecycle _lifecycle = new();
-    private readonly SocketFactoryHolder _sockets;
     private readonly ListenerManager _owner;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly TimeProvider _timeProvider;
-    private readonly Lock _lock = new();
+    private readonly Lock _lock = new(); // Shared by the acceptor and the stopper: a socket hand-over and a drain's start exclude each other.
     private readonly ConnectionAdmission _admission;
+    private readonly ListenerAcceptor _acceptor;
+    private readonly ListenerStopper _stopper;
 
     private ListenerOptions _options;
-    private ListenSocket? _socket;
-    private AcceptLoop? _acceptLoop;
-    private Task? _stopAccepting;
-    private ListenerDrain? _drain;
     private int _acknowledgements;
     private long _requests;
 
@@ -49,7 +47,6 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         _options = options;
         EndPoint = requestedEndPoint;
         Tls = tls;
-        _sockets = sockets;
         Sequence = sequence;
         _owner = owner;
         _diagnostics = diagnostics;
@@ -57,6 +54,8 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
         Signals = new ListenerSignals(this, diagnostics, timeProvider);
         Limits = new ListenerLimits(this, diagnostics, timeProvider);
         _admission = new ConnectionAdmission(this, multiplexer, sockets, diagnostics, timeProvider);
+        _acceptor = new ListenerAcceptor(this, _lock, sockets, diagnostics, timeProvider);
+        _stopper = new ListenerStopper(this, _lifecycle, _lock, _acceptor, owner, diagnostics, timeProvider);
     }
 
     /// <summary>The listener's request and connection limits (their values are read from <see cref="Options"/> when used).</summary>
@@ -111,81 +110,24 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     /// <summary>Whether the server's shutdown timeout has run out, so Kestrel is cutting what is left.</summary>
     public bool IsHostStopForced => _owner.IsHostStopForced;
 
-    public ListenerInfo ToInfo()
-    {
-        var info = NewInfo();
-        return EndPoint is UnixDomainSocketEndPoint unix ? info with { Address = UnixSocketAddress.Prefix + unix } : info;
-    }
+    /// <summary>A snapshot of the listener as it is now (see <see cref="ListenerInfoBuilder"/>).</summary>
+    public ListenerInfo ToInfo() => ListenerInfoBuilder.Build(this);
 
-    private ListenerInfo NewInfo() => new()
-    {
-        Name = Name,
-        EndPoint = EndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0),
-        Scheme = Tls is null ? "http" : "https",
-        Protocols = Options.Protocols,
-        Status = Status,
-        ActiveConnections = ActiveConnections,
-        MaxConnections = Options.MaxConnections,
-        RequestsServed = Interlocked.Read(ref _requests),
-        ConnectionsRejected = _admission.Rejected,
-        StartedAt = StartedAt,
-        MaxConnectionsBehavior = Options.MaxConnectionsBehavior,
-        MaxRequestBodySize = Options.MaxRequestBodySize,
-        RequestHeadersTimeout = Options.RequestHeadersTimeout,
-        KeepAliveTimeout = Options.KeepAliveTimeout,
-        MaxRequestsPerConnection = Options.MaxRequestsPerConnection,
-        MinRequestBodyDataRate = Options.MinRequestBodyDataRate is { } rate ? rate with { } : null,
-        MaxConcurrentRequests = Options.MaxConcurrentRequests,
-        RateLimit = Options.RateLimit is { } limit ? limit with { } : null,
-        RequestsThrottled = Limits.Throttled,
-        RequestsRateLimited = Limits.RateLimited,
-        ProxyProtocol = Options.ProxyProtocol,
-        ProxyProtocolRejected = _admission.ProxyProtocolRejected,
-        TrustedProxies = Options.TrustedProxies is { Count: > 0 } trusted ? [.. trusted] : null,
-        Certificate = Tls?.CertificateInfo,
-        ClientCertificateMode = Tls is null ? null : Options.ClientCertificateMode,
-        ClientCertificatesRejected = Tls?.ClientPolicy?.Rejected ?? 0,
-        CertificateReloadError = Tls?.ReloadProblem,
-    };
+    /// <summary>Requests counted on this listener since it started.</summary>
+    public long RequestsServed => Interlocked.Read(ref _requests);
+
+    /// <summary>Connections closed because of their PROXY protocol header (or its absence).</summary>
+    public long ProxyProtocolRejected => _admission.ProxyProtocolRejected;
 
     /// <summary>Binds the listen socket. On failure nothing stays open.</summary>
-    public void Bind()
-    {
-        _socket = EndPoint is UnixDomainSocketEndPoint unix
-            ? UnixListenSocket.Bind(Name, unix, Options.UnixSocketMode, _sockets.Options.Backlog, _diagnostics)
-            : ListenSocket.Bind(Name, EndPoint, _sockets.Options.Backlog);
-        EndPoint = _socket.EndPoint;
-    }
+    public void Bind() => EndPoint = _acceptor.Bind(EndPoint);
 
     /// <summary>Takes over the bound listen socket of the listener this one replaces on the same endpoint.</summary>
-    public void Adopt(ListenSocket socket)
-    {
-        _socket = socket;
-        EndPoint = socket.EndPoint;
-    }
+    public void Adopt(ListenSocket socket) => EndPoint = _acceptor.Adopt(socket);
 
-    /// <summary>
-    /// Ends this listener's accept loop but leaves its listen socket bound and hands it over, so a listener replacing
-    /// this one on the same endpoint accepts the connects already queued: none is refused. The accept loop's own
-    /// state ends here; stopping or draining afterwards no longer touches the socket.
-    /// </summary>
+    /// <summary>Hands the still-bound listen socket to a listener replacing this one (see <see cref="ListenerAcceptor.HandOverAsync"/>).</summary>
     /// <returns>The socket, or <see langword="null"/> when this listener no longer accepts (its socket is closing or closed).</returns>
-    public async Task<ListenSocket?> HandOverSocketAsync()
-    {
-        Task<ListenSocket> detach;
-        lock (_lock)
-        {
-            if (_stopAccepting is not null || _acceptLoop is null || State is not (ListenerState.Accepting or ListenerState.Suspended))
-            {
-                return null;
-            }
-
-            detach = _acceptLoop.DetachAsync();
-            _stopAccepting = detach;
-        }
-
-        return await detach.ConfigureAwait(false);
-    }
+    public Task<ListenSocket?> HandOverSocketAsync() => _acceptor.HandOverAsync();
 
     /// <summary>
     /// Replaces the options of the running listener (already validated, a private copy). The accept loop re-checks its
@@ -195,30 +137,22 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     public void PublishOptions(ListenerOptions options)
     {
         Volatile.Write(ref _options, options);
-        _acceptLoop?.Interrupt();
-        _acceptLoop?.Wake();
+        _acceptor.Interrupt();
+        _acceptor.Wake();
     }
 
     /// <summary>Starts the accept loop; the socket is already bound, so connects succeed from here on.</summary>
     public void StartAccepting()
     {
         StartedAt = _timeProvider.GetUtcNow();
-        _acceptLoop = new AcceptLoop(this, _socket!, _diagnostics, _timeProvider);
+        _acceptor.Prepare();
         _lifecycle.TryMoveTo(ListenerState.Accepting);
-        _acceptLoop.Start();
+        _acceptor.Run();
         Tls?.StartWatching();
     }
 
     /// <summary>Releases a listener that never started accepting (bind failed, name taken, host stopping).</summary>
-    public void DisposeUnstarted()
-    {
-        if (_lifecycle.TryMoveTo(ListenerState.Closed))
-        {
-            _socket?.Dispose();
-            Tls?.Retire();
-            Limits.Dispose();
-        }
-    }
+    public void DisposeUnstarted() => _stopper.DisposeUnstarted();
 
     /// <summary>Whether the accept loop should leave connects in the backlog for now.</summary>
     public bool ShouldPauseAccepting =>
@@ -234,7 +168,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             return false;
         }
 
-        _acceptLoop?.Interrupt();
+        _acceptor.Interrupt();
         return true;
     }
 
@@ -247,7 +181,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
             return false;
         }
 
-        _acceptLoop?.Wake();
+        _acceptor.Wake();
         return true;
     }
 
@@ -281,11 +215,11 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
         if (wasLast)
         {
-            TryClose();
+            _stopper.TryClose();
         }
 
         // A slot is free: a listener pausing at its cap (Backlog) accepts the next queued connect.
-        _acceptLoop?.Wake();
+        _acceptor.Wake();
     }
 
     public void RecordRequest()
@@ -297,101 +231,19 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     public void RecordAcknowledgement() => Interlocked.Increment(ref _acknowledgements);
 
     /// <summary>Closes the listen socket (new connects are refused) and waits for the accept loop to end. Idempotent.</summary>
-    public Task StopAcceptingAsync()
-    {
-        lock (_lock)
-        {
-            return _stopAccepting ??= _acceptLoop?.StopAsync() ?? Task.CompletedTask;
-        }
-    }
+    public Task StopAcceptingAsync() => _acceptor.StopAsync();
 
-    /// <summary>
-    /// Stop without waiting on connections: close the listen socket; open connections stay tracked until they close.
-    /// </summary>
+    /// <summary>Stop without waiting on connections (see <see cref="ListenerStopper.StopAsync"/>).</summary>
     /// <returns><see langword="false"/> when the listener was not accepting (a drain or another stop got there first).</returns>
-    public async Task<bool> StopAsync()
-    {
-        if (!_lifecycle.TryMoveTo(ListenerState.Stopping))
-        {
-            return false;
-        }
-
-        // No new connection will need a reloaded certificate.
-        Tls?.StopWatching();
-
-        await StopAcceptingAsync().ConfigureAwait(false);
-        if (_lifecycle.TryMoveTo(ListenerState.Stopped))
-        {
-            TryClose();
-        }
-
-        return true;
-    }
+    public Task<bool> StopAsync() => _stopper.StopAsync();
 
     /// <summary>Soft drain: fire the current generation's signal; later requests get a fresh one.</summary>
-    public void NotifyDrain(DateTimeOffset deadline)
-    {
-        // Under the signals' lock: a hard drain that has begun has told everyone already.
-        if (!Signals.TrySoftDrain(deadline, () => _lifecycle.Current is ListenerState.Accepting or ListenerState.Suspended))
-        {
-            return;
-        }
+    public void NotifyDrain(DateTimeOffset deadline) => _stopper.NotifyDrain(deadline);
 
-        RoadrunnerLog.DrainNotified(_diagnostics.DrainLogger, Name, deadline);
-        _diagnostics.Write(
-            RoadrunnerEvents.DrainNotified,
-            (Name, deadline, ActiveConnections),
-            static s => new DrainStartedEvent(s.Name, s.deadline, s.ActiveConnections));
-    }
-
-    /// <summary>
-    /// Drains the listener, or joins the drain already running, moving its deadline earlier when
-    /// <paramref name="timeout"/> ends sooner (a drain is never extended).
-    /// </summary>
+    /// <summary>Drains the listener, or joins (and maybe shortens) the drain already running; see <see cref="ListenerStopper.DrainAsync"/>.</summary>
     /// <returns>The drain, or <see langword="null"/> when there is nothing to drain (never started, or closed).</returns>
-    public Task<DrainResult>? DrainAsync(TimeSpan timeout)
-    {
-        lock (_lock)
-        {
-            if (_drain is { } running)
-            {
-                running.Shorten(timeout);
-                return running.Completion;
-            }
-
-            if (!_lifecycle.TryMoveTo(ListenerState.Draining))
-            {
-                return null;
-            }
-
-            Tls?.StopWatching();
-            var drain = new ListenerDrain(this, timeout, _diagnostics, _timeProvider);
-            _drain = drain;
-            drain.Start();
-            return drain.Completion;
-        }
-    }
+    public Task<DrainResult>? DrainAsync(TimeSpan timeout) => _stopper.DrainAsync(timeout);
 
     /// <summary>Called by the drain when it ends, whatever the way: the listener is stopped and forgotten.</summary>
-    public void OnDrainFinished(string reason)
-    {
-        lock (_lock)
-        {
-            _drain = null;
-        }
-
-        _lifecycle.TryMoveTo(ListenerState.Stopped);
-        _owner.OnStopped(this, reason);
-        TryClose();
-    }
-
-    private void TryClose()
-    {
-        if (Connections.Count == 0 && _lifecycle.TryMoveTo(ListenerState.Closed))
-        {
-            Tls?.Retire();
-            Limits.Dispose();
-            _owner.OnClosed(this);
-        }
-    }
+    public void OnDrainFinished(string reason) => _stopper.OnDrainFinished(reason);
 }
