@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -17,16 +16,16 @@ namespace Roadrunner.AspNetCore.Reload;
 /// Changes are compared with what the previous reload applied (not with the running listener), so a reload acts only on
 /// the listeners whose configuration changed, and a change that failed is tried again by every later reload until it
 /// succeeds. A failure is per listener: it is logged, raised as an event and shown by the health check, and the others
-/// still apply; a section that cannot be read at all (a value that does not convert) changes nothing. The options are
-/// built by running the registered configure actions directly rather than through <see cref="IOptionsMonitor{TOptions}"/>,
-/// whose cache may still hold the previous value when the change token fires, and whose validation would reject every
-/// listener's change for one bad one.
+/// still apply; a section that cannot be read at all (a value that does not convert) changes nothing. This class watches
+/// and applies: the options are built by <see cref="ReloadOptionsBuilder"/> (not through
+/// <see cref="IOptionsMonitor{TOptions}"/>: see there why), what to do is decided by <see cref="ListenerReloadPlanner"/>,
+/// and the outcome is reported by <see cref="ListenerReloadReporter"/>.
 /// </remarks>
-internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
+internal sealed class ListenerConfigurationReloader : IAsyncDisposable
 {
     private readonly ListenerManager _manager;
-    private readonly IEnumerable<IConfigureOptions<RoadrunnerOptions>> _setups;
-    private readonly IEnumerable<IPostConfigureOptions<RoadrunnerOptions>> _postSetups;
+    private readonly ReloadOptionsBuilder _optionsBuilder;
+    private readonly ListenerReloadReporter _reporter;
     private readonly IEnumerable<IOptionsChangeTokenSource<RoadrunnerOptions>> _tokenSources;
     private readonly RoadrunnerDiagnostics _diagnostics;
     private readonly IConfiguration _configuration;
@@ -55,14 +54,11 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
     {
         _configuration = configuration;
         _manager = manager;
-        _setups = setups;
-        _postSetups = postSetups;
+        _optionsBuilder = new ReloadOptionsBuilder(setups, postSetups);
         _tokenSources = tokenSources;
         _diagnostics = diagnostics;
+        _reporter = new ListenerReloadReporter(manager, diagnostics);
     }
-
-    [GeneratedRegex(@"Roadrunner:Listeners:(?<name>[A-Za-z0-9._-]+)(?::(?<key>[A-Za-z]+))?", RegexOptions.CultureInvariant)]
-    private static partial Regex ListenerKey();
 
     /// <summary>Starts watching, with the listeners the app started from configuration.</summary>
     public void Start(IEnumerable<KeyValuePair<string, ListenerOptions>> startedWith)
@@ -137,25 +133,25 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
     internal async Task ReloadAsync(CancellationToken cancellationToken)
     {
         var failures = new List<ConfigurationReloadFailedEvent>();
-        if (!TryBuild(failures, out var desired))
+        if (!_optionsBuilder.TryBuild(failures, out var desired))
         {
-            Finish(failures, [], [], [], []);
+            _reporter.Report(failures, [], [], [], []);
             return;
         }
 
-        // .NET's file provider reads a file that fails to parse as empty: that must not drain every configured listener.
-        if (desired.Listeners.Count == 0 && _applied.Count > 0 && !_configuration.GetSection("Roadrunner").Exists())
+        var plan = ListenerReloadPlanner.Plan(_applied, desired, _configuration.GetSection("Roadrunner").Exists());
+        if (plan.SectionMissing)
         {
             failures.Add(new(null, "Roadrunner", "The Roadrunner section is missing (a configuration file that fails to parse reads as empty), so no listener was removed. " +
                 "To remove every configured listener, keep the section: \"Roadrunner\": { \"Listeners\": {} }."));
-            Finish(failures, [], [], [], []);
+            _reporter.Report(failures, [], [], [], []);
             return;
         }
 
         var drainTimeout = desired.ReloadDrainTimeout;
         List<string> started = [], updated = [], replaced = [], removed = [];
 
-        foreach (var name in _applied.Keys.Where(n => !desired.Listeners.ContainsKey(n)).ToList())
+        foreach (var name in plan.Removed)
         {
             _applied.Remove(name);
             if (_manager.Find(name) is { Origin: ListenerOrigin.Configuration } listener && listener.DrainAsync(drainTimeout) is not null)
@@ -164,7 +160,7 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
             }
         }
 
-        foreach (var (name, options) in desired.Listeners)
+        foreach (var (name, options) in plan.Changed)
         {
             if (options is null)
             {
@@ -172,48 +168,36 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
                 continue;
             }
 
-            if (_applied.TryGetValue(name, out var previous) && !Differs(previous, options))
-            {
-                continue; // Unchanged since the last reload: running or not, nothing to do.
-            }
-
             try
             {
                 var running = _manager.Find(name);
-                if (running is { Origin: ListenerOrigin.Code })
+                switch (ListenerReloadPlanner.Decide(running, options, out var reason))
                 {
-                    failures.Add(new(name, $"Roadrunner:Listeners:{name}",
-                        $"The name '{name}' belongs to a listener started from code (IListenerManager.StartAsync), which a reload never touches. Stop that listener, or give the configured one another name."));
-                    continue;
-                }
-
-                if (running is null)
-                {
-                    await _manager.StartAsync(name, options, ListenerOrigin.Configuration, cancellationToken).ConfigureAwait(false);
-                    started.Add(name);
-                }
-                else if (running.State == ListenerState.Draining
-                    || ListenerOptionsChanges.FirstFixedChange(running.Options, options, running.EndPoint) is not null)
-                {
-                    var reason = ListenerOptionsChanges.FirstFixedChange(running.Options, options, running.EndPoint) is { } key
-                        ? $"{key} changed"
-                        : "re-added while its previous instance drains";
-                    var oldEndPoint = running.EndPoint.ToString() ?? string.Empty;
-                    var (info, _) = await _manager.ReplaceAsync(running, options, drainTimeout, cancellationToken).ConfigureAwait(false);
-                    RoadrunnerLog.ListenerReplaced(_diagnostics.ListenersLogger, name, reason, info.Url.GetLeftPart(UriPartial.Authority), oldEndPoint, drainTimeout);
-                    replaced.Add(name);
-                }
-                else
-                {
-                    _manager.Update(running, options);
-                    updated.Add(name);
+                    case ListenerReloadAction.Refuse:
+                        failures.Add(new(name, $"Roadrunner:Listeners:{name}",
+                            $"The name '{name}' belongs to a listener started from code (IListenerManager.StartAsync), which a reload never touches. Stop that listener, or give the configured one another name."));
+                        continue;
+                    case ListenerReloadAction.Start:
+                        await _manager.StartAsync(name, options, ListenerOrigin.Configuration, cancellationToken).ConfigureAwait(false);
+                        started.Add(name);
+                        break;
+                    case ListenerReloadAction.Replace:
+                        var oldEndPoint = running!.EndPoint.ToString() ?? string.Empty;
+                        var (info, _) = await _manager.ReplaceAsync(running, options, drainTimeout, cancellationToken).ConfigureAwait(false);
+                        RoadrunnerLog.ListenerReplaced(_diagnostics.ListenersLogger, name, reason!, info.Url.GetLeftPart(UriPartial.Authority), oldEndPoint, drainTimeout);
+                        replaced.Add(name);
+                        break;
+                    default:
+                        _manager.Update(running!, options);
+                        updated.Add(name);
+                        break;
                 }
 
                 _applied[name] = options.Clone();
             }
             catch (OptionsValidationException ex)
             {
-                failures.AddRange(ex.Failures.Select(f => Failure(name, f)));
+                failures.AddRange(ex.Failures.Select(f => ReloadFailures.Validation(name, f)));
             }
             catch (ListenerBindException ex)
             {
@@ -225,85 +209,6 @@ internal sealed partial class ListenerConfigurationReloader : IAsyncDisposable
             }
         }
 
-        Finish(failures, started, updated, replaced, removed);
-    }
-
-    private static bool Differs(ListenerOptions previous, ListenerOptions next) =>
-        ListenerOptionsChanges.FirstFixedChange(previous, next) is not null || ListenerOptionsChanges.LiveDiffers(previous, next);
-
-    /// <summary>What the options factory does, without its validation: each listener is validated on its own.</summary>
-    private bool TryBuild(List<ConfigurationReloadFailedEvent> failures, out RoadrunnerOptions options)
-    {
-        options = new RoadrunnerOptions();
-        try
-        {
-            foreach (var setup in _setups)
-            {
-                if (setup is IConfigureNamedOptions<RoadrunnerOptions> named)
-                {
-                    named.Configure(Options.DefaultName, options);
-                }
-                else
-                {
-                    setup.Configure(options);
-                }
-            }
-
-            foreach (var postSetup in _postSetups)
-            {
-                postSetup.PostConfigure(Options.DefaultName, options);
-            }
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
-        {
-            // A value that does not convert fails the whole section: which listener's value it is comes from the path.
-            var match = ListenerKey().Match(ex.Message);
-            failures.Add(match.Success
-                ? new(match.Groups["name"].Value, match.Value, ex.Message)
-                : new(null, "Roadrunner", ex.Message));
-            return false;
-        }
-
-        if (options.ReloadDrainTimeout < TimeSpan.Zero)
-        {
-            failures.Add(new(null, "Roadrunner:ReloadDrainTimeout", $"Roadrunner:ReloadDrainTimeout: must not be negative (got {options.ReloadDrainTimeout}); nothing was reloaded."));
-            return false;
-        }
-
-        return true;
-    }
-
-    private static ConfigurationReloadFailedEvent Failure(string name, string message)
-    {
-        var match = ListenerKey().Match(message);
-        return new(name, match.Success ? match.Value : $"Roadrunner:Listeners:{name}", message);
-    }
-
-    private void Finish(
-        List<ConfigurationReloadFailedEvent> failures, List<string> started, List<string> updated, List<string> replaced, List<string> removed)
-    {
-        // Readiness shows a bad edit until a reload applies everything; set before the events go out, so whoever reacts
-        // to one already sees it in the health check.
-        _manager.ReloadProblem = failures.Count == 0
-            ? null
-            : $"Configuration reload failed: {string.Join(" ", failures.Select(f => f.Message))} Listeners keep their previous configuration until a reload succeeds.";
-
-        foreach (var failure in failures)
-        {
-            RoadrunnerLog.ConfigurationReloadFailed(_diagnostics.HostingLogger, failure.Key, failure.ListenerName, failure.Message);
-            _diagnostics.Write(RoadrunnerEvents.ConfigurationReloadFailed, failure, static f => f);
-        }
-
-        if (started.Count + updated.Count + replaced.Count + removed.Count == 0)
-        {
-            return;
-        }
-
-        RoadrunnerLog.ConfigurationReloaded(
-            _diagnostics.HostingLogger, string.Join(", ", started), string.Join(", ", updated), string.Join(", ", replaced), string.Join(", ", removed));
-        _diagnostics.Write(
-            RoadrunnerEvents.ConfigurationReloaded,
-            (started, updated, replaced, removed),
-            static s => new ConfigurationReloadedEvent(s.started, s.updated, s.replaced, s.removed));
+        _reporter.Report(failures, started, updated, replaced, removed);
     }
 }
