@@ -39,39 +39,53 @@ public sealed class HaProxyTests : IAsyncLifetime
             ProxyProtocol = ProxyProtocolMode.Any,
             TrustedProxies = ["127.0.0.1"],
         });
-        var ports = FreePorts(2);
-        var config = Path.Combine(_folder, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, $"""
-            global
-                maxconn 100
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 30s
-                timeout server 30s
-            frontend v1
-                bind 127.0.0.1:{ports[0]}
-                default_backend app_v1
-            frontend v2
-                bind 127.0.0.1:{ports[1]}
-                default_backend app_v2
-            backend app_v1
-                server app 127.0.0.1:{info.Port} send-proxy
-            backend app_v2
-                server app 127.0.0.1:{info.Port} send-proxy-v2
-
-            """); // HAProxy wants the last line to end with a newline.
-
-        using var haproxy = ChildProcess.Start("haproxy", ["-f", config, "-db"], workingDirectory: _folder);
-        foreach (var port in ports)
+        // HAProxy cannot report a port 0 back, so it binds ports found free a moment earlier; a client socket of a test
+        // running beside this one may take such a port in between: then HAProxy says so and exits, and two fresh ports
+        // are tried (three attempts in all).
+        int[] ports = [];
+        ChildProcess? started = null;
+        for (var attempt = 1; started is null; attempt++)
         {
-            if (!await WaitListeningAsync(port, haproxy))
+            ports = FreePorts(2);
+            var config = Path.Combine(_folder, "haproxy.cfg");
+            await File.WriteAllTextAsync(config, $"""
+                global
+                    maxconn 100
+                defaults
+                    mode tcp
+                    timeout connect 5s
+                    timeout client 30s
+                    timeout server 30s
+                frontend v1
+                    bind 127.0.0.1:{ports[0]}
+                    default_backend app_v1
+                frontend v2
+                    bind 127.0.0.1:{ports[1]}
+                    default_backend app_v2
+                backend app_v1
+                    server app 127.0.0.1:{info.Port} send-proxy
+                backend app_v2
+                    server app 127.0.0.1:{info.Port} send-proxy-v2
+
+                """); // HAProxy wants the last line to end with a newline.
+
+            var process = ChildProcess.Start("haproxy", ["-f", config, "-db"], workingDirectory: _folder);
+            if (await WaitListeningAsync(ports[0], process) && await WaitListeningAsync(ports[1], process))
             {
-                await haproxy.WaitForExitAsync(TimeSpan.FromSeconds(2));
-                throw new InvalidOperationException($"HAProxy does not listen on {port}: {haproxy.Describe()}\n{await File.ReadAllTextAsync(config)}");
+                started = process;
+                break;
+            }
+
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(2));
+            var description = process.Describe();
+            process.Dispose();
+            if (attempt == 3 || !description.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"HAProxy does not listen on {ports[0]} and {ports[1]} (attempt {attempt}): {description}\n{await File.ReadAllTextAsync(config)}");
             }
         }
 
+        using var haproxy = started;
         foreach (var port in ports)
         {
             // Through HAProxy on each port, keep-alive: every request shows this socket's own address and port.

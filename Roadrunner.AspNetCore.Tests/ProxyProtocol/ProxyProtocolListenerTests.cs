@@ -190,8 +190,10 @@ public sealed class ProxyProtocolListenerTests : IAsyncLifetime
     {
         var url = await StartAsync("pp-slow", ProxyProtocolMode.V2, o => o.ProxyProtocolHeaderTimeout = TimeSpan.FromMilliseconds(500));
         using var events = new EventRecorder();
-        using var slow = await Net.ConnectAsync(url);
+        // Started before the connect: the server's header timer starts at accept, which may come before this side's
+        // connect returns on a loaded machine.
         var clock = Stopwatch.StartNew();
+        using var slow = await Net.ConnectAsync(url);
         await slow.SendAsync(ProxyHeaders.V2(Client, Proxied)[..10]);
 
         // Meanwhile the accept loop takes and serves another connection.
