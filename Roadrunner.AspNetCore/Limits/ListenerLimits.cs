@@ -29,7 +29,7 @@ internal sealed class ListenerLimits : IDisposable
     private readonly RequestRefusals _refusals;
     private readonly ConnectionLimitCloseReporter _closeReporter;
     private volatile DataRateCache? _dataRate;
-    private int _inFlight;
+    private PaddedCounter _inFlight;
     private int _http2RateNoted;
 
     public ListenerLimits(RuntimeListener listener, RoadrunnerDiagnostics diagnostics, TimeProvider time)
@@ -49,7 +49,7 @@ internal sealed class ListenerLimits : IDisposable
     public long RateLimited => _refusals.RateLimited;
 
     /// <summary>Requests in flight, counted while <see cref="ListenerOptions.MaxConcurrentRequests"/> is set.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => (int)_inFlight.Value;
 
     internal ListenerRateLimiter RateLimiter => _rateLimiter;
 
@@ -134,9 +134,9 @@ internal sealed class ListenerLimits : IDisposable
         var counted = false;
         if (options.MaxConcurrentRequests is { } maxConcurrent)
         {
-            if (Interlocked.Increment(ref _inFlight) > maxConcurrent)
+            if (_inFlight.Increment() > maxConcurrent)
             {
-                Interlocked.Decrement(ref _inFlight);
+                _inFlight.Decrement();
                 connection?.OnRequestEnded();
                 _refusals.Throttle(context, http2, maxConcurrent);
                 return Task.CompletedTask;
@@ -186,7 +186,7 @@ internal sealed class ListenerLimits : IDisposable
     {
         if (counted)
         {
-            Interlocked.Decrement(ref _inFlight);
+            _inFlight.Decrement();
         }
 
         connection?.OnRequestEnded();

@@ -29,7 +29,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     private ListenerOptions _options;
     private int _acknowledgements;
-    private long _requests;
+    private PaddedCounter _requests;
 
     public RuntimeListener(
         string name,
@@ -114,7 +114,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
     public ListenerInfo ToInfo() => ListenerInfoBuilder.Build(this);
 
     /// <summary>Requests counted on this listener since it started.</summary>
-    public long RequestsServed => Interlocked.Read(ref _requests);
+    public long RequestsServed => _requests.Value;
 
     /// <summary>Connections closed because of their PROXY protocol header (or its absence).</summary>
     public long ProxyProtocolRejected => _admission.ProxyProtocolRejected;
@@ -224,7 +224,7 @@ internal sealed class RuntimeListener : IRoadrunnerListenerFeature
 
     public void RecordRequest()
     {
-        Interlocked.Increment(ref _requests);
+        _requests.Increment();
         _diagnostics.Metrics.RequestReceived(Name);
     }
 
