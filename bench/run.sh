@@ -40,6 +40,7 @@ Scenarios (default: all, in this order):
   proxy       11. PROXY protocol v2 on vs off, plaintext and TLS, keep-alive and churn (in-repo load client)
   profile     9. dotnet-trace CPU samples of the server under keep-alive and churn load
   profile-limits  dotnet-trace CPU samples, keep-alive, a listener with every limit vs one with none
+  profile-h2c     dotnet-trace CPU samples under h2load, Roadrunner h2c listener vs plain endpoint
 
 Examples:
   ./build.sh bench                 every scenario, full length

@@ -82,6 +82,9 @@ internal static partial class RoadrunnerLog
 
     [LoggerMessage(25, LogLevel.Information, "Drain of '{ListenerName}' spread its signal over {Requests} running request(s) in a {SpreadMs} ms window; the last was told {LastSignalMs} ms after the drain began.", EventName = "DrainSpreadCompleted")]
     public static partial void DrainSpreadCompleted(ILogger logger, string listenerName, int requests, long spreadMs, long lastSignalMs);
+
+    [LoggerMessage(26, LogLevel.Warning, "This ASP.NET Core version's socket transport has no SocketConnectionFactoryOptions(SocketTransportOptions) constructor, so listener connections use MemoryPool<byte>.Shared instead of Kestrel's pinned-block pools: HTTP/2 and TLS connections allocate their buffers per request. Use the Roadrunner.AspNetCore release built for this ASP.NET Core version.", EventName = "KestrelMemoryPoolUnavailable")]
+    public static partial void KestrelMemoryPoolUnavailable(ILogger logger);
     // Listener limits: 30-39.
     [LoggerMessage(30, LogLevel.Warning, "Listener '{ListenerName}' refused {Count} request(s) in the last {WindowSeconds} s because {MaxConcurrentRequests} request(s) were in flight (HTTP/1.1 503 + Retry-After, HTTP/2 REFUSED_STREAM). Raise Roadrunner:Listeners:{ListenerName}:MaxConcurrentRequests or add capacity.", EventName = "RequestsThrottled")]
     public static partial void RequestsThrottled(ILogger logger, string listenerName, int count, int windowSeconds, int maxConcurrentRequests);

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Roadrunner.AspNetCore.Diagnostics;
 
 namespace Roadrunner.AspNetCore.Transport;
 
@@ -18,14 +20,7 @@ internal sealed class SocketFactoryHolder : IDisposable
         var transport = options.Value;
         Options = transport;
         Factory = new SocketConnectionContextFactory(
-            new SocketConnectionFactoryOptions
-            {
-                IOQueueCount = transport.IOQueueCount,
-                WaitForDataBeforeAllocatingBuffer = transport.WaitForDataBeforeAllocatingBuffer,
-                MaxReadBufferSize = transport.MaxReadBufferSize,
-                MaxWriteBufferSize = transport.MaxWriteBufferSize,
-                UnsafePreferInlineScheduling = transport.UnsafePreferInlineScheduling,
-            },
+            OptionsFor(transport, loggerFactory.CreateLogger(RoadrunnerDiagnostics.TransportCategory)),
             // Kestrel's own category for socket connections, so existing log filters apply to listener connections too.
             loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
     }
@@ -36,4 +31,31 @@ internal sealed class SocketFactoryHolder : IDisposable
 
     // The container disposes this after Kestrel has stopped, when no connection uses the pools any more.
     public void Dispose() => Factory.Dispose();
+
+    private static SocketConnectionFactoryOptions OptionsFor(SocketTransportOptions transport, ILogger logger)
+    {
+        // Kestrel builds its own endpoints' factory options with this internal constructor, which also carries the
+        // transport's memory-pool factory (the pinned-block pools Kestrel registers). The public constructor has no way
+        // to set one and falls back to MemoryPool<byte>.Shared: every HTTP/2 stream and TLS connection then rents its
+        // buffers from ArrayPool.Shared, which keeps too few to serve them (measured: about 3 KB allocated per h2c request).
+        try
+        {
+            return CreateFromTransportOptions(transport);
+        }
+        catch (MissingMethodException)
+        {
+            RoadrunnerLog.KestrelMemoryPoolUnavailable(logger);
+            return new SocketConnectionFactoryOptions
+            {
+                IOQueueCount = transport.IOQueueCount,
+                WaitForDataBeforeAllocatingBuffer = transport.WaitForDataBeforeAllocatingBuffer,
+                MaxReadBufferSize = transport.MaxReadBufferSize,
+                MaxWriteBufferSize = transport.MaxWriteBufferSize,
+                UnsafePreferInlineScheduling = transport.UnsafePreferInlineScheduling,
+            };
+        }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Constructor)]
+    private static extern SocketConnectionFactoryOptions CreateFromTransportOptions(SocketTransportOptions transportOptions);
 }

@@ -5,7 +5,7 @@ namespace Roadrunner.Bench.LoadClient.Report;
 
 internal static class ScenarioOrder
 {
-    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile", "profile-limits"];
+    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile", "profile-limits", "profile-h2c"];
 
     public static readonly Dictionary<string, string> Titles = new()
     {
@@ -21,6 +21,7 @@ internal static class ScenarioOrder
         ["proxy"] = "11. PROXY protocol v2 on vs off",
         ["profile"] = "Profile",
         ["profile-limits"] = "Profile, limits",
+        ["profile-h2c"] = "Profile, h2c",
     };
 
     /// <summary>Headings of the detail sections.</summary>
@@ -38,6 +39,7 @@ internal static class ScenarioOrder
         ["proxy"] = "11. PROXY protocol v2 on vs off: plaintext and TLS, keep-alive hello and connection churn, 50 connections (in-repo load client)",
         ["profile"] = "Profile: where the adapter's time goes",
         ["profile-limits"] = "Profile: where the per-listener limits' time goes",
+        ["profile-h2c"] = "Profile: where an h2c request's time goes",
     };
 }
 

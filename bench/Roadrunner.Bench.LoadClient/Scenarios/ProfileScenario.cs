@@ -34,7 +34,7 @@ internal static class ProfileScenario
 
     private const string TransportAccept = "Transport.Sockets.SocketConnectionListener+<AcceptAsync>";
 
-    private sealed record Case(string Name, string UrlKey, bool Close);
+    private sealed record Case(string Name, string UrlKey, bool Close, bool H2 = false);
 
     public static Task<ScenarioResult> RunAsync(BenchContext context) => RunCasesAsync(
         context,
@@ -54,6 +54,16 @@ internal static class ProfileScenario
         [
             new("keep-alive, no limits", "rrH1", false),
             new("keep-alive, every limit", "rrLimits", false),
+        ]);
+
+    /// <summary>Where an h2c request's time goes: h2load on a Roadrunner listener and on the plain endpoint.</summary>
+    public static Task<ScenarioResult> RunH2cAsync(BenchContext context) => RunCasesAsync(
+        context,
+        "profile-h2c",
+        "Profile: where an h2c request's time goes",
+        [
+            new("h2c, Roadrunner listener", "rrH2c", false, H2: true),
+            new("h2c, plain endpoint", "plainH2c", false, H2: true),
         ]);
 
     private static async Task<ScenarioResult> RunCasesAsync(BenchContext context, string name, string title, Case[] cases)
@@ -82,7 +92,10 @@ internal static class ProfileScenario
             foreach (var c in cases)
             {
                 var file = Path.Combine(traces, $"{c.UrlKey}-{(c.Close ? "churn" : "keepalive")}.nettrace");
-                var wrk = LoadTools.WrkAsync(server.Url(c.UrlKey) + "/hello", 50, seconds + 4, c.Close);
+                var url = server.Url(c.UrlKey) + "/hello";
+                var wrk = c.H2
+                    ? LoadTools.H2loadAsync(url, 50, 10, seconds + 4).ContinueWith(t => t.Result.Rps, TaskScheduler.Default)
+                    : LoadTools.WrkAsync(url, 50, seconds + 4, c.Close).ContinueWith(t => t.Result.Rps, TaskScheduler.Default);
                 await Task.Delay(2000);
                 await LoadTools.RunAsync(
                     "dotnet",
@@ -90,10 +103,10 @@ internal static class ProfileScenario
                         "--duration", $"00:00:00:{seconds:00}", "-o", file, "--format", "Speedscope"],
                     TimeSpan.FromSeconds(seconds + 120),
                     workingDirectory: context.RepoRoot);
-                var load = await wrk;
+                var rps = await wrk;
                 var analysis = Analyze(Path.ChangeExtension(file, ".speedscope.json"));
                 BenchContext.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"  {c.Name}: {load.Rps:N0} req/s; Roadrunner's own frames {analysis.OwnShare:0.00}% of working time"));
+                    $"  {c.Name}: {rps:N0} req/s; Roadrunner's own frames {analysis.OwnShare:0.00}% of working time"));
                 result.Metrics.Add(new Metric
                 {
                     Label = $"{c.Name}: Roadrunner's own code, share of the server's working time",
