@@ -28,15 +28,41 @@ internal static partial class Posix
     }
 
     /// <summary>
-    /// <paramref name="count"/> distinct free loopback ports: all bound to port 0 at once (so the OS hands out distinct
-    /// ones), then released for the processes that bind them next.
+    /// <paramref name="count"/> distinct free loopback ports for the instances and HAProxy, which bind them themselves
+    /// (and bind them again on every restart). Picked below the kernel's ephemeral range: the thousands of client
+    /// connections of a run take their local ports from that range, and one of them landing on an instance's port while
+    /// it restarts would make the restart fail to bind. Each is checked with a bind (all held at once, so they differ),
+    /// then released. Without a readable range, the OS hands out port-0 ports as before.
     /// </summary>
     public static int[] FreePorts(int count)
     {
         var sockets = new List<Socket>();
         try
         {
-            for (var i = 0; i < count; i++)
+            var (low, _) = EphemeralRange();
+            var candidates = low > 10_000 + (100 * count)
+                ? Enumerable.Range(10_000, low - 10_000).OrderBy(_ => Random.Shared.Next()).Take(50 * count)
+                : [];
+            foreach (var port in candidates)
+            {
+                if (sockets.Count == count)
+                {
+                    break;
+                }
+
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                    sockets.Add(socket);
+                }
+                catch (SocketException)
+                {
+                    socket.Dispose(); // In use: try the next one.
+                }
+            }
+
+            while (sockets.Count < count)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 sockets.Add(socket);
@@ -51,6 +77,19 @@ internal static partial class Posix
             {
                 socket.Dispose();
             }
+        }
+    }
+
+    private static (int Low, int High) EphemeralRange()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return (0, 0);
         }
     }
 
