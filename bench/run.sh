@@ -41,6 +41,7 @@ Scenarios (default: all, in this order):
   profile     9. dotnet-trace CPU samples of the server under keep-alive and churn load
   profile-limits  dotnet-trace CPU samples, keep-alive, a listener with every limit vs one with none
   profile-h2c     dotnet-trace CPU samples under h2load, Roadrunner h2c listener vs plain endpoint
+  profile-proxy   dotnet-trace CPU samples under churn with and without a PROXY v2 header
 
 Examples:
   ./build.sh bench                 every scenario, full length

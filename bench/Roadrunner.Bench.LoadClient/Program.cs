@@ -125,6 +125,7 @@ namespace Roadrunner.Bench.LoadClient
             new("profile", "9. dotnet-trace CPU samples of the server under keep-alive and churn load on a Roadrunner listener", ProfileScenario.RunAsync),
             new("profile-limits", "dotnet-trace CPU samples under keep-alive load on a listener with every limit set and one with none", ProfileScenario.RunLimitsAsync),
             new("profile-h2c", "dotnet-trace CPU samples under h2load on a Roadrunner h2c listener and the plain one", ProfileScenario.RunH2cAsync),
+            new("profile-proxy", "dotnet-trace CPU samples under churn with and without a PROXY v2 header (in-repo load client)", ProfileScenario.RunProxyAsync),
         ];
 
         public static Scenario Find(string name) =>

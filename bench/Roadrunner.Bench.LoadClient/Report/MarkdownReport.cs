@@ -5,7 +5,7 @@ namespace Roadrunner.Bench.LoadClient.Report;
 
 internal static class ScenarioOrder
 {
-    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile", "profile-limits", "profile-h2c"];
+    public static readonly string[] Names = ["hello", "h2c", "tls", "churn", "middleware", "lifecycle", "drain", "memory", "limits", "proxy", "profile", "profile-limits", "profile-h2c", "profile-proxy"];
 
     public static readonly Dictionary<string, string> Titles = new()
     {
@@ -22,6 +22,7 @@ internal static class ScenarioOrder
         ["profile"] = "Profile",
         ["profile-limits"] = "Profile, limits",
         ["profile-h2c"] = "Profile, h2c",
+        ["profile-proxy"] = "Profile, PROXY protocol",
     };
 
     /// <summary>Headings of the detail sections.</summary>
@@ -40,6 +41,7 @@ internal static class ScenarioOrder
         ["profile"] = "Profile: where the adapter's time goes",
         ["profile-limits"] = "Profile: where the per-listener limits' time goes",
         ["profile-h2c"] = "Profile: where an h2c request's time goes",
+        ["profile-proxy"] = "Profile: where a PROXY protocol connection's time goes",
     };
 }
 

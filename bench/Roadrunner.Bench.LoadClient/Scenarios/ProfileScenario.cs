@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Roadrunner.Bench.Load;
 
 namespace Roadrunner.Bench.LoadClient.Scenarios;
 
@@ -34,7 +36,15 @@ internal static class ProfileScenario
 
     private const string TransportAccept = "Transport.Sockets.SocketConnectionListener+<AcceptAsync>";
 
-    private sealed record Case(string Name, string UrlKey, bool Close, bool H2 = false);
+    private enum Load
+    {
+        Wrk,
+        H2load,
+        ProxyV2Churn, // The in-repo load client: a PROXY v2 header, then one request, on every connection.
+        InRepoChurn, // The same client and churn without the header.
+    }
+
+    private sealed record Case(string Name, string UrlKey, bool Close, Load Load = Load.Wrk);
 
     public static Task<ScenarioResult> RunAsync(BenchContext context) => RunCasesAsync(
         context,
@@ -62,9 +72,33 @@ internal static class ProfileScenario
         "profile-h2c",
         "Profile: where an h2c request's time goes",
         [
-            new("h2c, Roadrunner listener", "rrH2c", false, H2: true),
-            new("h2c, plain endpoint", "plainH2c", false, H2: true),
+            new("h2c, Roadrunner listener", "rrH2c", false, Load.H2load),
+            new("h2c, plain endpoint", "plainH2c", false, Load.H2load),
         ]);
+
+    /// <summary>Where a PROXY v2 connection's time goes under churn, beside the same churn without the header.</summary>
+    public static Task<ScenarioResult> RunProxyAsync(BenchContext context) => RunCasesAsync(
+        context,
+        "profile-proxy",
+        "Profile: where a PROXY protocol connection's time goes",
+        [
+            new("churn with a PROXY v2 header, in-repo client", "rrProxyV2", true, Load.ProxyV2Churn),
+            new("churn without, in-repo client", "rrH1", true, Load.InRepoChurn),
+        ]);
+
+    private static async Task<double> InRepoChurnAsync(Uri url, bool proxyHeader, int seconds)
+    {
+        var header = proxyHeader ? HttpWire.ProxyV2Header(new IPEndPoint(IPAddress.Parse("203.0.113.7"), 51234), HttpWire.EndPointOf(url)) : default;
+        var load = await HttpLoad.RunAsync(new HttpLoadOptions
+        {
+            Url = url,
+            Connections = 50,
+            Duration = TimeSpan.FromSeconds(seconds),
+            NewConnectionPerRequest = true,
+            ConnectionPreamble = header,
+        });
+        return load.RequestsPerSecond;
+    }
 
     private static async Task<ScenarioResult> RunCasesAsync(BenchContext context, string name, string title, Case[] cases)
     {
@@ -93,9 +127,12 @@ internal static class ProfileScenario
             {
                 var file = Path.Combine(traces, $"{c.UrlKey}-{(c.Close ? "churn" : "keepalive")}.nettrace");
                 var url = server.Url(c.UrlKey) + "/hello";
-                var wrk = c.H2
-                    ? LoadTools.H2loadAsync(url, 50, 10, seconds + 4).ContinueWith(t => t.Result.Rps, TaskScheduler.Default)
-                    : LoadTools.WrkAsync(url, 50, seconds + 4, c.Close).ContinueWith(t => t.Result.Rps, TaskScheduler.Default);
+                var wrk = c.Load switch
+                {
+                    Load.H2load => LoadTools.H2loadAsync(url, 50, 10, seconds + 4).ContinueWith(t => t.Result.Rps, TaskScheduler.Default),
+                    Load.ProxyV2Churn or Load.InRepoChurn => InRepoChurnAsync(new Uri(url), c.Load == Load.ProxyV2Churn, seconds + 4),
+                    _ => LoadTools.WrkAsync(url, 50, seconds + 4, c.Close).ContinueWith(t => t.Result.Rps, TaskScheduler.Default),
+                };
                 await Task.Delay(2000);
                 await LoadTools.RunAsync(
                     "dotnet",
