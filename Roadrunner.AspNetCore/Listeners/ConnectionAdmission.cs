@@ -84,16 +84,39 @@ internal sealed class ConnectionAdmission(
 
         if (_proxyProtocol != ProxyProtocolMode.Off)
         {
-            _ = ReadProxyHeaderThenEnqueueAsync(connection);
+            var peer = connection.RemoteEndPoint;
+            bool decided;
+            ProxyProtocolRejection? rejection;
+            try
+            {
+                decided = ProxyProtocolReader.TryReadBuffered(connection, _proxyProtocol, out rejection);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                (decided, rejection) = (true, ProxyProtocolRejection.Incomplete);
+            }
+
+            if (!decided)
+            {
+                _ = ReadProxyHeaderThenEnqueueAsync(connection, peer);
+            }
+            else if (rejection is { } reason)
+            {
+                _ = RejectAndCloseAsync(connection, peer, reason);
+            }
+            else
+            {
+                Enqueue(connection); // The header was in already: no task, no timer.
+            }
+
             return;
         }
 
         Enqueue(connection);
     }
 
-    private async Task ReadProxyHeaderThenEnqueueAsync(TrackedConnection connection)
+    private async Task ReadProxyHeaderThenEnqueueAsync(TrackedConnection connection, EndPoint? peer)
     {
-        var peer = connection.RemoteEndPoint;
         ProxyProtocolRejection? rejection;
         try
         {
@@ -107,14 +130,19 @@ internal sealed class ConnectionAdmission(
 
         if (rejection is { } reason)
         {
-            RejectProxyProtocol(peer, reason);
-
-            // Dispose completes both pipes and closes the socket without a byte written, then untracks the connection.
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await RejectAndCloseAsync(connection, peer, reason).ConfigureAwait(false);
             return;
         }
 
         Enqueue(connection);
+    }
+
+    private async Task RejectAndCloseAsync(TrackedConnection connection, EndPoint? peer, ProxyProtocolRejection reason)
+    {
+        RejectProxyProtocol(peer, reason);
+
+        // Dispose completes both pipes and closes the socket without a byte written, then untracks the connection.
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private void Enqueue(TrackedConnection connection)
