@@ -9,8 +9,9 @@ namespace Roadrunner.AspNetCore.Listeners;
 /// <summary>
 /// What happens to a socket a listener's accept loop has just accepted: over the connection cap it is closed without
 /// a byte (counted, summarised in the log, raised as an event); otherwise it becomes a tracked connection queued for Kestrel.
-/// With the PROXY protocol on, the connection is queued only once its header has been read, on the connection's own
-/// task, so a slow or silent peer never holds up the accept loop.
+/// With the PROXY protocol on, the connection is queued only once its header has been read: at once when the header is
+/// already buffered (no timer, no task), otherwise on the connection's own task, so a slow or silent peer never holds
+/// up the accept loop.
 /// </summary>
 internal sealed class ConnectionAdmission(
     RuntimeListener listener,
